@@ -1,0 +1,10 @@
+/* cli/cmd_export.c — placeholder until the owning issue lands. */
+#include "cli.h"
+#include "commands.h"
+
+int cmd_export(int argc, char **argv)
+{
+	(void)argc;
+	cli_error("'%s' is not implemented yet", argv[0]);
+	return CLI_EXIT_FAIL;
+}
