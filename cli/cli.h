@@ -29,10 +29,9 @@ void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Report a library error: "vmemsim: error: <msg>" and return CLI_EXIT_FAIL. */
 int cli_fail(const struct vmemsim_err *err);
 /* "vmemsim CMD: error: ...; try 'vmemsim CMD --help'" and CLI_EXIT_USAGE. */
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-extern bool cli_quiet;  /* --quiet: no progress bars, no info messages */
+extern bool cli_quiet; /* --quiet: no progress bars, no info messages */
 
 /* ---- Progress bar on stderr when it is a terminal ------------------------ */
 
@@ -76,6 +75,6 @@ const char *cli_config_dir(void);
  * '/' or ends in .json) is used as is.  Returns 0 or VMEMSIM_ENOENT with the
  * list of available presets in err. */
 int cli_resolve_preset(const char *kind, const char *name, char *path, size_t len,
-		       struct vmemsim_err *err);
+                       struct vmemsim_err *err);
 
 #endif /* VMEMSIM_CLI_H */

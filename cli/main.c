@@ -19,13 +19,14 @@ static const struct cli_command {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: vmemsim [--version] [--help] COMMAND [ARGS]\n\n"
-		     "A cycle-approximate x86-64 MMU and TLB emulator for the Linux memory model.\n\n"
-		     "Commands:\n");
+	fprintf(out,
+	        "usage: vmemsim [--version] [--help] COMMAND [ARGS]\n\n"
+	        "A cycle-approximate x86-64 MMU and TLB emulator for the Linux memory model.\n\n"
+	        "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nRun 'vmemsim COMMAND --help' for a command's options.\n"
-		     "Exit status: 0 success, 1 failure, 2 usage error.\n");
+	             "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
 int main(int argc, char **argv)

@@ -12,8 +12,8 @@ enum cell_kind { CELL_STR, CELL_NUM, CELL_NULL };
 
 struct cell {
 	enum cell_kind kind;
-	char *text;   /* as shown in table and CSV */
-	char *json;   /* as written in JSON (numbers), NULL for strings */
+	char *text; /* as shown in table and CSV */
+	char *json; /* as written in JSON (numbers), NULL for strings */
 };
 
 struct cli_table {

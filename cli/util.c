@@ -98,8 +98,8 @@ void cli_progress_update(struct cli_progress *p, uint64_t done)
 		if (fill > width)
 			fill = width;
 		fprintf(stderr, "\r%s [%.*s%*s] %3.0f%%", p->label, fill,
-			"########################################", width - fill, "",
-			100.0 * (double)done / (double)p->total);
+		        "########################################", width - fill, "",
+		        100.0 * (double)done / (double)p->total);
 	} else {
 		fprintf(stderr, "\r%s %llu", p->label, (unsigned long long)done);
 	}
@@ -123,16 +123,28 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t *out
 
 	if (!s || !*s || *s == '-')
 		return cli_usage_error(cmd, "%s: expected a non-negative number, got '%s'", opt,
-				       s ? s : "");
+		                       s ? s : "");
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
 		return cli_usage_error(cmd, "%s: expected a number, got '%s'", opt, s);
 	switch (tolower((unsigned char)*end)) {
-	case 'k': shift = 10; end++; break;
-	case 'm': shift = 20; end++; break;
-	case 'g': shift = 30; end++; break;
-	case 't': shift = 40; end++; break;
+	case 'k':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+		shift = 40;
+		end++;
+		break;
 	}
 	if (shift && (*end == 'i' || *end == 'I'))
 		end++;
@@ -194,7 +206,7 @@ const char *cli_config_dir(void)
 }
 
 int cli_resolve_preset(const char *kind, const char *name, char *path, size_t len,
-		       struct vmemsim_err *err)
+                       struct vmemsim_err *err)
 {
 	const char *dir = cli_config_dir();
 	char list[512] = "";
@@ -219,11 +231,11 @@ int cli_resolve_preset(const char *kind, const char *name, char *path, size_t le
 			if (l > 5 && !strcmp(de->d_name + l - 5, ".json")) {
 				size_t cur = strlen(list);
 				snprintf(list + cur, sizeof(list) - cur, "%s%.*s", cur ? ", " : "",
-					 (int)(l - 5), de->d_name);
+				         (int)(l - 5), de->d_name);
 			}
 		}
 		closedir(d);
 	}
-	return vmemsim_errf(err, VMEMSIM_ENOENT, "no %s preset '%s' in %s/%s (available: %s)",
-			    kind, name, dir, kind, list[0] ? list : "none");
+	return vmemsim_errf(err, VMEMSIM_ENOENT, "no %s preset '%s' in %s/%s (available: %s)", kind,
+	                    name, dir, kind, list[0] ? list : "none");
 }

@@ -41,12 +41,10 @@ struct vmemsim_err {
 
 /* Record an error and return its code, so a caller can write
  * `return vmemsim_errf(err, VMEMSIM_EINVAL, "...", ...);`. */
-static inline int vmemsim_errf(struct vmemsim_err *err, int code,
-			       const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static inline int vmemsim_errf(struct vmemsim_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static inline int vmemsim_errf(struct vmemsim_err *err, int code,
-			       const char *fmt, ...)
+static inline int vmemsim_errf(struct vmemsim_err *err, int code, const char *fmt, ...)
 {
 	if (err) {
 		va_list ap;
@@ -59,8 +57,7 @@ static inline int vmemsim_errf(struct vmemsim_err *err, int code,
 }
 
 /* Prefix an existing message with context ("configs/cpu/x.json: ..."). */
-static inline void vmemsim_err_prefix(struct vmemsim_err *err,
-				      const char *prefix)
+static inline void vmemsim_err_prefix(struct vmemsim_err *err, const char *prefix)
 {
 	char tmp[sizeof(err->msg)];
 	if (!err)
