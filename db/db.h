@@ -82,10 +82,11 @@
 /* ---- Open and close --------------------------------------------------- */
 
 /* db_open() flags. */
-#define DB_OPEN_CREATE 0x1 /* create the file if it does not exist */
-#define DB_OPEN_READONLY                                                                           \
-	0x2 /* SQLITE_OPEN_READONLY: no schema creation, no
-			      * migration (an older schema is read as it is) */
+/* Create the file if it does not exist. */
+#define DB_OPEN_CREATE 0x1
+/* SQLITE_OPEN_READONLY: no schema creation, no migration (an older schema is
+ * read as it is); every write fails. */
+#define DB_OPEN_READONLY 0x2
 
 struct db; /* opaque */
 
