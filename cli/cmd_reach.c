@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "cpu_config.h"
+#include "db_cli.h"
 #include "reach.h"
 
 #define MAX_SETS   64
@@ -54,6 +55,47 @@ static int parse_pages(const char *s, uint64_t *pts, unsigned *n)
 	return 0;
 }
 
+static const char *const ps_names[] = {"4k", "2m", "1g"};
+
+/* One point = one run in the database: begun before the work, finished with
+ * its counters, or marked failed. */
+static int reach_point(struct db_cli *dbc, const json_t *cpu_json, const char *cpu,
+                       const struct mmu_config *cfg, const struct reach_params *p,
+                       struct reach_point *out, struct vmemsim_err *err)
+{
+	json_t *conf = json_pack("{s:O,s:{s:I,s:s,s:I,s:I}}", "cpu", cpu_json, "reach", "pages",
+	                         (json_int_t)p->pages, "page_size", ps_names[p->ps], "accesses",
+	                         (json_int_t)p->min_accesses, "seed", (json_int_t)p->seed);
+	char *text = conf ? json_dumps(conf, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+	struct db_run_info info = {
+	    .kind = "reach", .workload = "pointer-chase", .cpu = cpu, .config_json = text};
+	int rc;
+
+	json_decref(conf);
+	if (!text) {
+		cli_error("out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	if (db_cli_begin(dbc, &info)) {
+		free(text);
+		return CLI_EXIT_FAIL;
+	}
+	free(text);
+	if ((rc = reach_run(cfg, p, out, err))) {
+		cli_fail(err);
+		return db_cli_fail(dbc, err->msg);
+	}
+	{
+		struct db_metric extra[] = {{"cycles", mmu_stats_cycles(&out->stats, -1)},
+		                            {"pages", (double)p->pages},
+		                            {"page_bytes", (double)mmu_page_bytes(p->ps)}};
+		struct db_run_result res = {.stats = &out->stats,
+		                            .extra = extra,
+		                            .nr_extra = sizeof(extra) / sizeof(extra[0])};
+		return db_cli_finish(dbc, &res);
+	}
+}
+
 int cmd_reach(int argc, char **argv)
 {
 	static const struct option opts[] = {{"cpu", required_argument, NULL, 'c'},
@@ -79,12 +121,17 @@ int cmd_reach(int argc, char **argv)
 	struct cli_table *t;
 	struct cli_progress prog;
 	struct reach_point *pt;
+	struct db_cli dbc;
+	json_t *resolved = NULL;
 
 	for (unsigned i = 0; i < 13; i++)
 		pts[i] = 16ull << i;
 	npts = 13;
+	db_cli_init(&dbc);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (db_cli_option(&dbc, opt, optarg))
+			continue;
 		switch (opt) {
 		case 'c': cpu = optarg; break;
 		case 'p':
@@ -130,7 +177,7 @@ int cmd_reach(int argc, char **argv)
 		cli_error("%s", err.msg);
 		return CLI_EXIT_USAGE;
 	}
-	if ((rc = cli_cpu_load(cpu, cpu_sets, (unsigned)ncpu_sets, &cfg, NULL, &err)))
+	if ((rc = cli_cpu_load(cpu, cpu_sets, (unsigned)ncpu_sets, &cfg, &resolved, &err)))
 		return cli_fail(&err);
 
 	pt = calloc(npts, sizeof(*pt));
@@ -142,14 +189,16 @@ int cmd_reach(int argc, char **argv)
 	for (unsigned i = 0; i < npts; i++) {
 		struct reach_params p = {
 		    .ps = ps, .pages = pts[i], .min_accesses = accesses, .seed = seed};
-		if ((rc = reach_run(&cfg, &p, &pt[i], &err))) {
+		if ((rc = reach_point(&dbc, resolved, cpu, &cfg, &p, &pt[i], &err))) {
 			cli_progress_end(&prog);
 			free(pt);
-			return cli_fail(&err);
+			json_decref(resolved);
+			return rc;
 		}
 		cli_progress_update(&prog, i + 1);
 	}
 	cli_progress_end(&prog);
+	json_decref(resolved);
 
 	t = cli_table_new();
 	cli_table_column(t, "pages");
@@ -160,9 +209,8 @@ int cmd_reach(int argc, char **argv)
 	cli_table_column(t, "walks_per_access");
 	cli_table_column(t, "cycles_per_access");
 	for (unsigned i = 0; i < npts; i++) {
-		static const char *const names[] = {"4k", "2m", "1g"};
 		cli_table_u64(t, pt[i].pages);
-		cli_table_str(t, names[ps]);
+		cli_table_str(t, ps_names[ps]);
 		cli_table_u64(t, pt[i].accesses);
 		cli_table_double(t, pt[i].l1d_miss_rate, 4);
 		cli_table_double(t, pt[i].stlb_miss_rate, 4);

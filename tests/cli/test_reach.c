@@ -1,0 +1,117 @@
+/*
+ * tests/cli/test_reach.c — the reach probe's knees sit where each preset's TLB
+ * geometry puts them.
+ *
+ * Expectation, by hand: the probe maps N consecutive virtual pages, so a
+ * set-associative array of S sets and W ways receives N/S pages per set.  A
+ * cyclic chase under true LRU hits every time while N/S <= W and misses every
+ * time once a set holds W+1 pages.  So for 4K pages the L1 DTLB miss rate is 0
+ * at N = entries and 1 at N = entries + S; the same holds for the STLB (whose
+ * lookups are all the L1 misses once N exceeds the L1).
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "cli/cpu_config.h"
+#include "cli/reach.h"
+
+static const char *const presets[] = {"skylake", "golden-cove", "zen4"};
+
+/* The first array of a level that holds 4K pages is where 4K entries go. */
+static const struct mmu_array_config *array_4k(const struct mmu_tlb_level_config *l)
+{
+	for (unsigned i = 0; i < l->nr_arrays; i++)
+		if (l->arrays[i].ps_mask & MMU_PS_BIT(MMU_PAGE_4K))
+			return &l->arrays[i];
+	return NULL;
+}
+
+static struct reach_point probe(const struct mmu_config *cfg, uint64_t n)
+{
+	struct reach_params p = {.ps = MMU_PAGE_4K, .pages = n, .min_accesses = 20000, .seed = 7};
+	struct reach_point r;
+	struct vmemsim_err err = {0};
+	cr_assert_eq(reach_run(cfg, &p, &r, &err), 0, "%s", err.msg);
+	return r;
+}
+
+Test(reach, l1_dtlb_knee_sits_at_the_preset_capacity)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		struct mmu_config cfg;
+		struct vmemsim_err err = {0};
+		const struct mmu_array_config *a;
+		uint64_t sets;
+		struct reach_point in, out;
+		cr_assert_eq(cli_cpu_load(presets[i], NULL, 0, &cfg, NULL, &err), 0, "%s", err.msg);
+		a = array_4k(&cfg.dtlb);
+		sets = a->entries / a->ways;
+		in = probe(&cfg, a->entries);
+		out = probe(&cfg, a->entries + sets);
+		cr_assert_eq(in.l1d_miss_rate, 0.0, "%s: N=%u misses %.4f", presets[i], a->entries,
+		             in.l1d_miss_rate);
+		cr_assert_eq(out.l1d_miss_rate, 1.0, "%s: N=%llu misses %.4f", presets[i],
+		             (unsigned long long)(a->entries + sets), out.l1d_miss_rate);
+		cr_assert_eq(in.walks_per_access, 0.0);
+	}
+}
+
+Test(reach, stlb_knee_sits_at_the_preset_capacity)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		struct mmu_config cfg;
+		struct vmemsim_err err = {0};
+		const struct mmu_array_config *a;
+		uint64_t sets;
+		struct reach_point in, out;
+		cr_assert_eq(cli_cpu_load(presets[i], NULL, 0, &cfg, NULL, &err), 0, "%s", err.msg);
+		a = array_4k(&cfg.stlb);
+		sets = a->entries / a->ways;
+		in = probe(&cfg, a->entries);
+		out = probe(&cfg, a->entries + sets);
+		cr_assert_eq(in.stlb_miss_rate, 0.0, "%s: N=%u STLB misses %.4f", presets[i],
+		             a->entries, in.stlb_miss_rate);
+		cr_assert_eq(in.walks_per_access, 0.0);
+		cr_assert_eq(out.stlb_miss_rate, 1.0, "%s: N=%llu STLB misses %.4f", presets[i],
+		             (unsigned long long)(a->entries + sets), out.stlb_miss_rate);
+		cr_assert_eq(out.walks_per_access, 1.0);
+		/* a walk costs more than an STLB hit, which costs more than an L1 hit */
+		cr_assert_gt(out.cycles_per_access, in.cycles_per_access);
+	}
+}
+
+Test(reach, large_pages_move_the_knee_out)
+{
+	struct mmu_config cfg;
+	struct vmemsim_err err = {0};
+	struct reach_params p = {
+	    .ps = MMU_PAGE_2M, .pages = 1024, .min_accesses = 20000, .seed = 3};
+	struct reach_point r4, r2;
+	cr_assert_eq(cli_cpu_load("skylake", NULL, 0, &cfg, NULL, &err), 0, "%s", err.msg);
+	/* 1024 pages: inside the 1536-entry STLB with 2M pages as with 4K ones, but
+	 * 2M pages need one fewer level per walk; both must hit the STLB. */
+	cr_assert_eq(reach_run(&cfg, &p, &r2, &err), 0, "%s", err.msg);
+	r4 = probe(&cfg, 1024);
+	cr_assert_eq(r2.stlb_miss_rate, 0.0);
+	cr_assert_eq(r4.stlb_miss_rate, 0.0);
+	/* Skylake's 2M L1 DTLB has 32 entries vs 64 for 4K: at 48 pages 2M misses, 4K hits. */
+	p.pages = 48;
+	cr_assert_eq(reach_run(&cfg, &p, &r2, &err), 0, "%s", err.msg);
+	r4 = probe(&cfg, 48);
+	cr_assert_eq(r4.l1d_miss_rate, 0.0);
+	cr_assert_eq(r2.l1d_miss_rate, 1.0);
+}
+
+Test(reach, rejects_degenerate_sizes)
+{
+	struct mmu_config cfg;
+	struct vmemsim_err err = {0};
+	struct reach_params p = {.ps = MMU_PAGE_4K, .pages = 1, .min_accesses = 10};
+	struct reach_point r;
+	mmu_config_default(&cfg);
+	cr_assert_eq(reach_run(&cfg, &p, &r, &err), VMEMSIM_EINVAL);
+	p.ps = MMU_PAGE_1G;
+	p.pages = 200000;
+	cr_assert_eq(reach_run(&cfg, &p, &r, &err), VMEMSIM_EINVAL);
+	cr_assert(strstr(err.msg, "128 TiB") != NULL, "got: %s", err.msg);
+}
