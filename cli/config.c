@@ -341,7 +341,7 @@ int cfg_set(struct cfg *c, const char *assignment, struct vmemsim_err *err)
 		                    assignment);
 	{
 		char pathcopy[CFG_MAX_PATH];
-		snprintf(pathcopy, sizeof(pathcopy), "%s", buf);
+		memcpy(pathcopy, buf, strlen(buf) + 1); /* < CFG_MAX_PATH: checked above */
 		n = split_path(buf, comp, idx, 64);
 		if (n <= 0) {
 			json_decref(value);

@@ -1,5 +1,5 @@
 /*
- * cli/cpu_config.h — CPU presets (configs/cpu/*.json) to struct mmu_config.
+ * cli/cpu_config.h — CPU presets (configs/cpu/NAME.json) to struct mmu_config.
  *
  * The JSON schema is documented in docs/configs.md.  Overrides come from
  * `--set cpu.<path>=<value>`; cli_sets_for() picks a section's overrides out

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #define VMEMSIM_VERSION "0.1.0"
 
@@ -59,11 +60,20 @@ static inline int vmemsim_errf(struct vmemsim_err *err, int code, const char *fm
 /* Prefix an existing message with context ("configs/cpu/x.json: ..."). */
 static inline void vmemsim_err_prefix(struct vmemsim_err *err, const char *prefix)
 {
-	char tmp[sizeof(err->msg)];
+	size_t pl, ml;
 	if (!err)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s: %s", prefix, err->msg);
-	snprintf(err->msg, sizeof(err->msg), "%s", tmp);
+	pl = strlen(prefix);
+	ml = strlen(err->msg);
+	if (pl + 2 >= sizeof(err->msg))
+		return;
+	if (pl + 2 + ml >= sizeof(err->msg))
+		ml = sizeof(err->msg) - pl - 3; /* keep the prefix, cut the tail */
+	memmove(err->msg + pl + 2, err->msg, ml);
+	err->msg[pl + 2 + ml] = '\0';
+	memcpy(err->msg, prefix, pl);
+	err->msg[pl] = ':';
+	err->msg[pl + 1] = ' ';
 }
 
 static inline const char *vmemsim_rc_name(int rc)
