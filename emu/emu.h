@@ -57,9 +57,19 @@
 
 /* ---- Configuration ---------------------------------------------------- */
 
+/* How the guest is instrumented.  EMU_INSTR_EMPTY_HOOK exists for the
+ * benchmark baseline: an empty data-access hook and nothing else (no block
+ * hook, so no instruction counting, no MMU, no budgets but the clock). */
+enum emu_instrument {
+	EMU_INSTR_FULL = 0,       /* block hook + memory hooks feeding the MMU */
+	EMU_INSTR_EMPTY_HOOK = 1, /* baseline: empty UC_HOOK_MEM_READ/WRITE only */
+	EMU_INSTR_NONE = 2        /* baseline: no hooks at all */
+};
+
 struct emu_config {
-	bool model_data;  /* present loads/stores to the MMU (default true) */
-	bool model_fetch; /* present per-block fetches to the MMU (default true) */
+	enum emu_instrument instrument; /* default EMU_INSTR_FULL */
+	bool model_data;                /* present loads/stores to the MMU (default true) */
+	bool model_fetch;               /* present per-block fetches to the MMU (default true) */
 	/* PC given to mmu_access for data accesses.  true (default): the exact
 	 * RIP of the accessing instruction (read in the hook); false: the
 	 * address of the enclosing basic block (cheaper, hot spots per block). */

@@ -1,0 +1,141 @@
+/*
+ * emu/emu_blocks.c — the basic-block cache: each block Unicorn enters is
+ * decoded once with capstone (instruction count and instruction offsets) and
+ * found again by its address on every later entry.
+ *
+ * Why not a per-instruction hook: UC_HOOK_CODE costs about 5x the bare
+ * engine on this machine (DESIGN.md, "Unicorn facts"); one UC_HOOK_BLOCK per
+ * block plus this cache costs one hash probe per block.
+ *
+ * The table is open-addressed with linear probing, grown at half load.  A
+ * slot is empty when size == 0 (Unicorn never reports an empty block for code
+ * that runs; such a report is answered with a shared empty entry, uncached).
+ * Self-modifying code is not supported: a block whose bytes change but whose
+ * (address, size) do not keeps its old decode (guests do not do this).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu_internal.h"
+
+#define EMU_BC_INITIAL 4096 /* slots; grows by doubling */
+
+int emu_bc_init(struct emu_block_cache *bc)
+{
+	bc->slots = calloc(EMU_BC_INITIAL, sizeof(*bc->slots));
+	if (!bc->slots)
+		return VMEMSIM_ENOMEM;
+	bc->mask = EMU_BC_INITIAL - 1;
+	bc->used = 0;
+	return 0;
+}
+
+void emu_bc_fini(struct emu_block_cache *bc)
+{
+	if (!bc->slots)
+		return;
+	for (size_t i = 0; i <= bc->mask; i++)
+		free(bc->slots[i].insn_off);
+	free(bc->slots);
+	bc->slots = NULL;
+}
+
+static struct emu_block *bc_probe(struct emu_block_cache *bc, uint64_t va)
+{
+	size_t i = emu_bc_hash(bc, va);
+	while (bc->slots[i].size && bc->slots[i].va != va)
+		i = (i + 1) & bc->mask;
+	return &bc->slots[i];
+}
+
+static int bc_grow(struct emu_block_cache *bc)
+{
+	struct emu_block_cache nbc = {.mask = bc->mask * 2 + 1, .used = bc->used};
+	nbc.slots = calloc(nbc.mask + 1, sizeof(*nbc.slots));
+	if (!nbc.slots)
+		return VMEMSIM_ENOMEM;
+	for (size_t i = 0; i <= bc->mask; i++)
+		if (bc->slots[i].size)
+			*bc_probe(&nbc, bc->slots[i].va) = bc->slots[i];
+	free(bc->slots);
+	*bc = nbc;
+	return 0;
+}
+
+/* Decode size bytes at va into b (b->va/size set by the caller).  Capstone 4
+ * may not know an instruction Unicorn executes: the undecoded tail then counts
+ * as one instruction, so counts stay an honest lower bound. */
+static int bc_decode(struct emu *e, struct emu_block *b, uint64_t va, uint32_t size)
+{
+	if (e->scratch_len < size) {
+		uint8_t *p = realloc(e->scratch, size);
+		if (!p)
+			return VMEMSIM_ENOMEM;
+		e->scratch = p;
+		e->scratch_len = size;
+	}
+	if (uc_mem_read(e->uc, va, e->scratch, size) != UC_ERR_OK)
+		return VMEMSIM_EFAULT;
+	uint16_t *off = malloc(sizeof(*off) * size);
+	if (!off)
+		return VMEMSIM_ENOMEM;
+	const uint8_t *code = e->scratch;
+	size_t left = size;
+	uint64_t addr = va;
+	uint32_t n = 0;
+	while (left) {
+		off[n++] = (uint16_t)(addr - va);
+		if (!cs_disasm_iter(e->cs, &code, &left, &addr, e->csi))
+			break;
+	}
+	free(b->insn_off);
+	b->insn_off = off;
+	b->nr_insns = n;
+	b->va = va;
+	b->size = size;
+	return 0;
+}
+
+struct emu_block *emu_bc_lookup_slow(struct emu *e, uint64_t va, uint32_t size)
+{
+	static struct emu_block empty;
+	struct emu_block_cache *bc = &e->bc;
+	if (size == 0)
+		return &empty;
+	struct emu_block *b = bc_probe(bc, va);
+	if (b->size == size)
+		return b;
+	if (!b->size) {
+		if ((bc->used + 1) * 2 > bc->mask + 1) {
+			if (bc_grow(bc))
+				return NULL;
+			b = bc_probe(bc, va);
+		}
+		bc->used++;
+	}
+	/* new block, or the same address reported with another size (a TB cut
+	 * differently, e.g. after a budget stop): decode again in place */
+	if (bc_decode(e, b, va, size)) {
+		if (!b->insn_off) {
+			b->size = 0;
+			bc->used--;
+		}
+		return NULL;
+	}
+	return b;
+}
+
+size_t emu_nr_cached_blocks(const struct emu *e)
+{
+	return e->bc.used;
+}
+
+unsigned emu_insns_before(const struct emu_block *b, uint64_t pc)
+{
+	if (pc < b->va)
+		return 0;
+	unsigned i = 0;
+	while (i < b->nr_insns && b->va + b->insn_off[i] < pc)
+		i++;
+	return i;
+}

@@ -1,0 +1,521 @@
+/*
+ * emu/emu_core.c — the guest machine's lifecycle and its run loop: the
+ * Unicorn engine in flat 64-bit mode, the hooks that feed the MMU model, the
+ * budgets and the classification of why a run stopped.
+ *
+ * Retirement is lazy: a block's instructions are reported to mmu_retire()
+ * when the NEXT block starts (or when the run ends), so a block cut short by
+ * a fault retires only the instructions before the faulting one.
+ *
+ * After a hook calls uc_emu_stop(), Unicorn still finishes the current
+ * translation block; every hook therefore returns at once while
+ * e->stopping is set, and nothing after the stop is counted.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emu_internal.h"
+
+#define EMU_TIME_CHECK_BLOCKS 4096 /* blocks between two clock reads */
+
+void emu_config_default(struct emu_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->instrument = EMU_INSTR_FULL;
+	cfg->model_data = true;
+	cfg->model_fetch = true;
+	cfg->exact_pc = true;
+}
+
+static double emu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- stopping ---------------------------------------------------------- */
+
+static void emu_stop_run(struct emu *e, enum emu_stop why)
+{
+	e->stopping = true;
+	e->stop = why;
+	uc_emu_stop(e->uc);
+}
+
+/* Retire the pending block: all of it, or (upto_pc != 0) the instructions
+ * before upto_pc. */
+static void emu_retire_cur(struct emu *e, uint64_t upto_pc)
+{
+	if (!e->have_cur)
+		return;
+	uint64_t n = upto_pc ? emu_insns_before(&e->cur, upto_pc) : e->cur.nr_insns;
+	e->insns += n;
+	if (e->mmu && n)
+		mmu_retire(e->mmu, e->cur.va, n);
+	e->have_cur = false;
+}
+
+/* ---- hooks (hot path) -------------------------------------------------- */
+
+/* The instruction that first touches the page starting at va (or b->va):
+ * the one straddling into it, else the one starting on it. */
+static uint64_t emu_insn_at_page(const struct emu_block *b, uint64_t va)
+{
+	unsigned i = emu_insns_before(b, va);
+	if (i > 0) {
+		uint64_t next = i < b->nr_insns ? b->va + b->insn_off[i] : b->va + b->size;
+		if (next > va)
+			return b->va + b->insn_off[i - 1];
+	}
+	return va;
+}
+
+/* One MMU_FETCH per 4 KiB page the block's bytes span; size = bytes in that
+ * page.  Returns false if the walker faulted (the run is then stopping). */
+static bool emu_fetch_pages(struct emu *e, const struct emu_block *b)
+{
+	uint64_t va = b->va, end = b->va + b->size;
+	while (va < end) {
+		uint64_t page_end = (va | 0xfff) + 1;
+		uint32_t n = (uint32_t)((end < page_end || page_end == 0 ? end : page_end) - va);
+		e->fetches++;
+		if (e->record && e->record(e->record_ctx, MMU_FETCH, va, n, b->va)) {
+			emu_stop_run(e, EMU_STOP_RECORDER);
+			return false;
+		}
+		if (e->model_fetch && mmu_access(e->mmu, va, n, MMU_FETCH, b->va, &e->fault.walk)) {
+			uint64_t pc = emu_insn_at_page(b, va);
+			e->fault.have_walk = true;
+			emu_fault_fill(e, va, pc, n, MMU_FETCH);
+			e->cur = *b; /* what precedes the faulting instruction ran */
+			e->have_cur = true;
+			emu_retire_cur(e, pc);
+			emu_stop_run(e, EMU_STOP_FAULT);
+			return false;
+		}
+		va += n;
+	}
+	return true;
+}
+
+static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
+{
+	struct emu *e = user;
+	if (e->stopping)
+		return;
+	emu_retire_cur(e, 0);
+	struct emu_block *b = emu_bc_lookup(e, va, size);
+	if (__builtin_expect(!b, 0)) {
+		e->fault.uc_err = UC_ERR_NOMEM;
+		emu_fault_fill(e, va, va, size, MMU_FETCH);
+		emu_stop_run(e, EMU_STOP_UNICORN);
+		return;
+	}
+	if (e->max_insns && e->insns + b->nr_insns > e->max_insns) {
+		emu_stop_run(e, EMU_STOP_INSN_LIMIT);
+		return;
+	}
+	if (e->deadline != 0 && --e->time_check == 0) {
+		e->time_check = EMU_TIME_CHECK_BLOCKS;
+		if (emu_now() > e->deadline) {
+			emu_stop_run(e, EMU_STOP_TIME_LIMIT);
+			return;
+		}
+	}
+	e->blocks++;
+	e->block_va = va;
+	if ((e->model_fetch || e->record) && !emu_fetch_pages(e, b))
+		return;
+	e->cur = *b;
+	e->have_cur = true;
+}
+
+static inline void emu_data_access(struct emu *e, uc_engine *uc, uint64_t va, int size,
+                                   enum mmu_access_type type)
+{
+	if (e->stopping)
+		return;
+	uint64_t pc = e->block_va;
+	if (e->exact_pc)
+		uc_reg_read(uc, UC_X86_REG_RIP, &pc);
+	if (e->record && e->record(e->record_ctx, type, va, (uint32_t)size, pc)) {
+		emu_stop_run(e, EMU_STOP_RECORDER);
+		return;
+	}
+	if (e->model_data &&
+	    __builtin_expect(mmu_access(e->mmu, va, (uint32_t)size, type, pc, &e->fault.walk), 0)) {
+		if (!e->exact_pc)
+			uc_reg_read(uc, UC_X86_REG_RIP, &pc);
+		e->fault.have_walk = true;
+		emu_fault_fill(e, va, pc, (uint32_t)size, type);
+		emu_retire_cur(e, pc);
+		emu_stop_run(e, EMU_STOP_FAULT);
+	}
+}
+
+static void hook_load(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
+                      void *user)
+{
+	struct emu *e = user;
+	e->loads++;
+	emu_data_access(e, uc, va, size, MMU_LOAD);
+}
+
+static void hook_store(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
+                       void *user)
+{
+	struct emu *e = user;
+	e->stores++;
+	emu_data_access(e, uc, va, size, MMU_STORE);
+}
+
+/* The benchmark baseline: the same two hooks, doing nothing but count. */
+static void hook_empty_load(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
+                            void *user)
+{
+	((struct emu *)user)->loads++;
+}
+
+static void hook_empty_store(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
+                             void *user)
+{
+	((struct emu *)user)->stores++;
+}
+
+/* ---- hooks (slow path): what Unicorn refused --------------------------- */
+
+static enum mmu_access_type uc_type_to_mmu(uc_mem_type t)
+{
+	switch (t) {
+	case UC_MEM_FETCH:
+	case UC_MEM_FETCH_UNMAPPED:
+	case UC_MEM_FETCH_PROT: return MMU_FETCH;
+	case UC_MEM_WRITE:
+	case UC_MEM_WRITE_UNMAPPED:
+	case UC_MEM_WRITE_PROT: return MMU_STORE;
+	default: return MMU_LOAD;
+	}
+}
+
+static uc_err uc_type_to_err(uc_mem_type t)
+{
+	switch (t) {
+	case UC_MEM_READ_UNMAPPED: return UC_ERR_READ_UNMAPPED;
+	case UC_MEM_WRITE_UNMAPPED: return UC_ERR_WRITE_UNMAPPED;
+	case UC_MEM_FETCH_UNMAPPED: return UC_ERR_FETCH_UNMAPPED;
+	case UC_MEM_READ_PROT: return UC_ERR_READ_PROT;
+	case UC_MEM_WRITE_PROT: return UC_ERR_WRITE_PROT;
+	case UC_MEM_FETCH_PROT: return UC_ERR_FETCH_PROT;
+	default: return UC_ERR_EXCEPTION;
+	}
+}
+
+/* Unicorn has no region (or no permission) at va.  Ask the walker why: if it
+ * faults too, this is an ordinary page fault with its walk; if it does not,
+ * the Unicorn regions are stale (page tables changed without
+ * emu_map_from_page_tables) and that is reported as such. */
+static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
+                         void *user)
+{
+	struct emu *e = user;
+	if (e->stopping)
+		return false;
+	enum mmu_access_type t = uc_type_to_mmu(type);
+	uint64_t pc = va;
+	if (t != MMU_FETCH)
+		uc_reg_read(uc, UC_X86_REG_RIP, &pc);
+	if (e->mmu && mmu_access(e->mmu, va, size > 0 ? (uint32_t)size : 1, t, pc,
+	                         &e->fault.walk) == VMEMSIM_EFAULT) {
+		e->fault.have_walk = true;
+		emu_fault_fill(e, va, pc, (uint32_t)size, t);
+		emu_retire_cur(e, t == MMU_FETCH ? 0 : pc);
+		emu_stop_run(e, EMU_STOP_FAULT);
+		return false;
+	}
+	e->fault.uc_err = uc_type_to_err(type);
+	emu_fault_fill(e, va, pc, (uint32_t)size, t);
+	emu_retire_cur(e, t == MMU_FETCH ? 0 : pc);
+	emu_stop_run(e, EMU_STOP_UNICORN);
+	return false;
+}
+
+static bool hook_insn_invalid(uc_engine *uc, void *user)
+{
+	struct emu *e = user;
+	uint64_t pc = 0;
+	uc_reg_read(uc, UC_X86_REG_RIP, &pc);
+	e->fault.uc_err = UC_ERR_INSN_INVALID;
+	emu_fault_fill(e, pc, pc, 0, MMU_FETCH);
+	emu_retire_cur(e, pc);
+	emu_stop_run(e, EMU_STOP_UNICORN);
+	return false;
+}
+
+/* Exceptions and int n: vmemsim has no IDT, so any of them ends the run. */
+static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
+{
+	struct emu *e = user;
+	if (e->stopping)
+		return;
+	uint64_t pc = 0;
+	uc_reg_read(uc, UC_X86_REG_RIP, &pc);
+	e->fault.uc_err = UC_ERR_EXCEPTION;
+	emu_fault_fill(e, pc, pc, 0, MMU_FETCH);
+	snprintf(e->fault.uc_msg, sizeof(e->fault.uc_msg), "exception vector %u", intno);
+	emu_retire_cur(e, pc);
+	emu_stop_run(e, EMU_STOP_UNICORN);
+}
+
+/* ---- lifecycle --------------------------------------------------------- */
+
+static int emu_add_hooks(struct emu *e, struct vmemsim_err *err)
+{
+	uc_err ue = UC_ERR_OK;
+	switch (e->instrument) {
+	case EMU_INSTR_NONE: break;
+	case EMU_INSTR_EMPTY_HOOK:
+		ue = uc_hook_add(e->uc, &e->h_mem, UC_HOOK_MEM_READ, (void *)hook_empty_load, e, 1,
+		                 0);
+		if (!ue)
+			ue = uc_hook_add(e->uc, &e->h_mem2, UC_HOOK_MEM_WRITE,
+			                 (void *)hook_empty_store, e, 1, 0);
+		break;
+	case EMU_INSTR_FULL:
+		ue = uc_hook_add(e->uc, &e->h_block, UC_HOOK_BLOCK, (void *)hook_block, e, 1, 0);
+		if (!ue)
+			ue = uc_hook_add(e->uc, &e->h_mem, UC_HOOK_MEM_READ, (void *)hook_load, e,
+			                 1, 0);
+		if (!ue)
+			ue = uc_hook_add(e->uc, &e->h_mem2, UC_HOOK_MEM_WRITE, (void *)hook_store,
+			                 e, 1, 0);
+		break;
+	}
+	if (!ue)
+		ue = uc_hook_add(e->uc, &e->h_invalid, UC_HOOK_MEM_INVALID, (void *)hook_invalid, e,
+		                 1, 0);
+	if (!ue)
+		ue = uc_hook_add(e->uc, &e->h_insn_invalid, UC_HOOK_INSN_INVALID,
+		                 (void *)hook_insn_invalid, e, 1, 0);
+	if (!ue)
+		ue = uc_hook_add(e->uc, &e->h_intr, UC_HOOK_INTR, (void *)hook_intr, e, 1, 0);
+	if (ue)
+		return vmemsim_errf(err, VMEMSIM_EINVAL, "emu: uc_hook_add: %s", uc_strerror(ue));
+	return 0;
+}
+
+int emu_create(struct emu **out, struct mmu *m, const struct mmu_pt *pt, struct mmu_phys *phys,
+               const struct emu_config *cfg, struct vmemsim_err *err)
+{
+	struct emu_config def;
+	int rc = VMEMSIM_ENOMEM;
+	uc_err ue;
+	if (!out || !pt || !phys)
+		return vmemsim_errf(err, VMEMSIM_EINVAL,
+		                    "emu_create: page tables and memory needed");
+	if (!cfg) {
+		emu_config_default(&def);
+		cfg = &def;
+	}
+	if (cfg->instrument > EMU_INSTR_NONE)
+		return vmemsim_errf(err, VMEMSIM_EINVAL, "emu_create: instrument %d unknown",
+		                    (int)cfg->instrument);
+	struct emu *e = calloc(1, sizeof(*e));
+	if (!e)
+		return vmemsim_errf(err, rc, "emu_create: out of memory");
+	e->mmu = m;
+	e->pt = pt;
+	e->phys = phys;
+	e->instrument = cfg->instrument;
+	e->model_data = m && cfg->model_data;
+	e->model_fetch = m && cfg->model_fetch;
+	e->exact_pc = cfg->exact_pc;
+	if (emu_bc_init(&e->bc)) {
+		vmemsim_errf(err, rc, "emu_create: out of memory for the block cache");
+		goto fail;
+	}
+	ue = uc_open(UC_ARCH_X86, UC_MODE_64, &e->uc);
+	if (ue) {
+		e->uc = NULL;
+		rc = vmemsim_errf(err, VMEMSIM_EINVAL, "emu_create: uc_open: %s", uc_strerror(ue));
+		goto fail;
+	}
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &e->cs) != CS_ERR_OK) {
+		e->cs = 0;
+		rc = vmemsim_errf(err, VMEMSIM_EINVAL, "emu_create: capstone cs_open failed");
+		goto fail;
+	}
+	e->csi = cs_malloc(e->cs);
+	if (!e->csi) {
+		vmemsim_errf(err, rc, "emu_create: capstone cs_malloc failed");
+		goto fail;
+	}
+	rc = emu_add_hooks(e, err);
+	if (rc)
+		goto fail;
+	*out = e;
+	return 0;
+fail:
+	emu_destroy(e);
+	return rc;
+}
+
+void emu_destroy(struct emu *e)
+{
+	if (!e)
+		return;
+	if (e->uc)
+		uc_close(e->uc);
+	if (e->csi)
+		cs_free(e->csi, 1);
+	if (e->cs)
+		cs_close(&e->cs);
+	emu_bc_fini(&e->bc);
+	emu_regions_fini(e);
+	emu_syms_fini(e);
+	free(e->scratch);
+	free(e);
+}
+
+void emu_set_recorder(struct emu *e, emu_record_fn fn, void *ctx)
+{
+	e->record = fn;
+	e->record_ctx = fn ? ctx : NULL;
+}
+
+int emu_set_args(struct emu *e, const uint64_t *args, unsigned n, struct vmemsim_err *err)
+{
+	if (n > 6)
+		return vmemsim_errf(err, VMEMSIM_EINVAL, "emu_set_args: %u arguments, at most 6",
+		                    n);
+	memset(e->args, 0, sizeof(e->args));
+	for (unsigned i = 0; i < n; i++)
+		e->args[i] = args[i];
+	return 0;
+}
+
+const char *emu_stop_name(enum emu_stop s)
+{
+	switch (s) {
+	case EMU_STOP_HLT: return "hlt";
+	case EMU_STOP_FAULT: return "page fault";
+	case EMU_STOP_UNICORN: return "unicorn error";
+	case EMU_STOP_INSN_LIMIT: return "instruction budget";
+	case EMU_STOP_TIME_LIMIT: return "time budget";
+	case EMU_STOP_RECORDER: return "recorder";
+	}
+	return "?";
+}
+
+/* ---- running ----------------------------------------------------------- */
+
+static int emu_set_regs(struct emu *e, uint64_t entry, uint64_t rsp, uint64_t ret,
+                        struct vmemsim_err *err)
+{
+	static const int gprs[] = {UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
+	                           UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_RBP, UC_X86_REG_R8,
+	                           UC_X86_REG_R9,  UC_X86_REG_R10, UC_X86_REG_R11, UC_X86_REG_R12,
+	                           UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15};
+	static const int argr[] = {UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
+	                           UC_X86_REG_RCX, UC_X86_REG_R8,  UC_X86_REG_R9};
+	uint64_t zero = 0, flags = 0x2;
+	for (size_t i = 0; i < sizeof(gprs) / sizeof(gprs[0]); i++)
+		uc_reg_write(e->uc, gprs[i], &zero);
+	for (size_t i = 0; i < 6; i++)
+		uc_reg_write(e->uc, argr[i], &e->args[i]);
+	uc_reg_write(e->uc, UC_X86_REG_RFLAGS, &flags);
+	if (ret) {
+		rsp -= 8;
+		if (uc_mem_write(e->uc, rsp, &ret, sizeof(ret)) != UC_ERR_OK)
+			return vmemsim_errf(err, VMEMSIM_EFAULT,
+			                    "emu_run: stack va 0x%llx is not mapped writable",
+			                    (unsigned long long)rsp);
+	}
+	uc_reg_write(e->uc, UC_X86_REG_RSP, &rsp);
+	uc_reg_write(e->uc, UC_X86_REG_RIP, &entry);
+	return 0;
+}
+
+static void emu_run_reset(struct emu *e, const struct emu_budget *budget)
+{
+	e->stopping = false;
+	e->stop = EMU_STOP_HLT;
+	e->have_cur = false;
+	e->insns = e->loads = e->stores = e->fetches = e->blocks = 0;
+	e->block_va = 0;
+	memset(&e->fault, 0, sizeof(e->fault));
+	e->max_insns = budget ? budget->max_instructions : 0;
+	e->deadline = budget && budget->max_seconds > 0 ? emu_now() + budget->max_seconds : 0;
+	e->time_check = EMU_TIME_CHECK_BLOCKS;
+}
+
+/* Unicorn returned without any hook stopping it: a hlt (RIP is just past an
+ * 0xf4 byte), or an error no hook saw. */
+static void emu_classify_end(struct emu *e, uc_err ue, uint64_t rip)
+{
+	uint8_t prev = 0;
+	if (ue == UC_ERR_OK && uc_mem_read(e->uc, rip - 1, &prev, 1) == UC_ERR_OK && prev == 0xf4) {
+		emu_retire_cur(e, 0);
+		return;
+	}
+	e->stop = EMU_STOP_UNICORN;
+	e->fault.uc_err = ue;
+	emu_fault_fill(e, rip, rip, 0, MMU_FETCH);
+	if (ue == UC_ERR_OK)
+		snprintf(e->fault.uc_msg, sizeof(e->fault.uc_msg), "stopped without hlt");
+	emu_retire_cur(e, rip);
+}
+
+static int emu_run_rc(struct emu *e, const struct emu_budget *budget, struct vmemsim_err *err)
+{
+	char line[512];
+	switch (e->stop) {
+	case EMU_STOP_HLT: return 0;
+	case EMU_STOP_INSN_LIMIT:
+		return vmemsim_errf(
+		    err, VMEMSIM_ELIMIT, "instruction budget of %llu exhausted at pc 0x%llx",
+		    (unsigned long long)budget->max_instructions, (unsigned long long)e->block_va);
+	case EMU_STOP_TIME_LIMIT:
+		return vmemsim_errf(err, VMEMSIM_ELIMIT,
+		                    "time budget of %.3g s exhausted after %llu instructions",
+		                    budget->max_seconds, (unsigned long long)e->insns);
+	case EMU_STOP_RECORDER:
+		return vmemsim_errf(err, VMEMSIM_EIO, "the access recorder stopped the run");
+	case EMU_STOP_FAULT:
+	case EMU_STOP_UNICORN:
+		emu_fault_format(&e->fault, line, sizeof(line));
+		line[strcspn(line, "\n")] = 0;
+		return vmemsim_errf(err, VMEMSIM_EFAULT, "%s", line);
+	}
+	return VMEMSIM_EINVAL;
+}
+
+int emu_run(struct emu *e, uint64_t entry_va, uint64_t stack_top_va, uint64_t return_va,
+            const struct emu_budget *budget, struct emu_result *result, struct vmemsim_err *err)
+{
+	memset(result, 0, sizeof(*result));
+	emu_run_reset(e, budget);
+	int rc = emu_set_regs(e, entry_va, stack_top_va, return_va, err);
+	if (rc) {
+		result->stop = EMU_STOP_UNICORN;
+		return rc;
+	}
+	double t0 = emu_now();
+	uc_err ue = uc_emu_start(e->uc, entry_va, 0, 0, 0);
+	result->seconds = emu_now() - t0;
+	uint64_t rip = 0;
+	uc_reg_read(e->uc, UC_X86_REG_RIP, &rip);
+	if (!e->stopping)
+		emu_classify_end(e, ue, rip);
+	uc_reg_read(e->uc, UC_X86_REG_RAX, &result->rax);
+	result->rip = rip;
+	result->stop = e->stop;
+	result->instructions = e->insns;
+	result->blocks = e->blocks;
+	result->loads = e->loads;
+	result->stores = e->stores;
+	result->fetches = e->fetches;
+	result->fault = e->fault;
+	return emu_run_rc(e, budget, err);
+}

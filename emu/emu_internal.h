@@ -1,0 +1,110 @@
+/*
+ * emu/emu_internal.h — struct emu and the helpers the emu/ .c files share.
+ * Not installed, not included outside emu/.
+ *
+ * Invariants (re-checked by the tests):
+ *  (1) regions[] is sorted by va, non-overlapping, and is exactly the set of
+ *      regions Unicorn has mapped (every uc_mem_map_ptr/uc_mem_unmap goes
+ *      through emu_regions.c).
+ *  (2) every region agrees with the page tables as they were when it was
+ *      mapped: for each page p in it, mmu_pt_lookup(p).pa == pa + (p - va).
+ *  (3) a block-cache entry describes the bytes Unicorn reported for its
+ *      (address, size); a different size re-decodes.
+ *  (4) symbols[] is sorted by va once syms_sorted is set.
+ */
+#ifndef VMEMSIM_EMU_INTERNAL_H
+#define VMEMSIM_EMU_INTERNAL_H
+
+#include <capstone/capstone.h>
+#include <unicorn/unicorn.h>
+
+#include "emu.h"
+
+/* One decoded basic block.  insn_off[i] is the byte offset of instruction
+ * i from the block start (used to count a block cut short by a fault). */
+struct emu_block {
+	uint64_t va;   /* key; 0 = empty slot */
+	uint32_t size; /* bytes, as Unicorn reported */
+	uint32_t nr_insns;
+	uint16_t *insn_off; /* nr_insns offsets, owned by the cache */
+};
+
+struct emu_block_cache {
+	struct emu_block *slots; /* open addressing, linear probing */
+	size_t mask;             /* slots - 1 (power of two) */
+	size_t used;
+};
+
+struct emu_symbol_ent {
+	uint64_t va, size;
+	char *name;
+};
+
+struct emu {
+	/* hot fields first: read by the hooks on every access */
+	struct mmu *mmu;
+	bool exact_pc, model_data, model_fetch, stopping;
+	enum emu_instrument instrument;
+	uint64_t block_va;  /* current block's address */
+	uint64_t insns;     /* instructions retired (this run) */
+	uint64_t max_insns; /* 0 = unlimited */
+	uint64_t loads, stores, fetches, blocks;
+	emu_record_fn record;
+	void *record_ctx;
+	struct emu_block cur; /* the block being executed (a copy: slots move) */
+	bool have_cur;        /* cur's instructions are not yet retired */
+	uint32_t time_check;  /* blocks until the next clock read */
+	double deadline;      /* monotonic seconds, 0 = none */
+	enum emu_stop stop;
+	struct emu_fault_report fault;
+
+	uc_engine *uc;
+	csh cs;
+	const struct mmu_pt *pt;
+	struct mmu_phys *phys;
+	uint64_t args[6];
+	uc_hook h_mem, h_mem2, h_block, h_invalid, h_insn_invalid, h_intr;
+
+	struct emu_region *regions;
+	size_t nr_regions, cap_regions;
+
+	struct emu_block_cache bc;
+	uint8_t *scratch; /* block bytes being decoded */
+	size_t scratch_len;
+	cs_insn *csi; /* capstone's per-instruction buffer (cs_malloc) */
+
+	struct emu_symbol_ent *syms;
+	size_t nr_syms, cap_syms;
+};
+
+/* emu_blocks.c */
+int emu_bc_init(struct emu_block_cache *bc);
+void emu_bc_fini(struct emu_block_cache *bc);
+struct emu_block *emu_bc_lookup_slow(struct emu *e, uint64_t va, uint32_t size);
+
+static inline size_t emu_bc_hash(const struct emu_block_cache *bc, uint64_t va)
+{
+	return (size_t)(((va ^ (va >> 17)) * 0x9e3779b97f4a7c15ull) >> 24) & bc->mask;
+}
+
+/* The hot path: one probe; collisions and first sightings go out of line. */
+static inline struct emu_block *emu_bc_lookup(struct emu *e, uint64_t va, uint32_t size)
+{
+	struct emu_block *b = &e->bc.slots[emu_bc_hash(&e->bc, va)];
+	if (__builtin_expect(b->va == va && b->size == size, 1))
+		return b;
+	return emu_bc_lookup_slow(e, va, size);
+}
+
+/* emu_report.c */
+void emu_fault_fill(struct emu *e, uint64_t va, uint64_t pc, uint32_t size,
+                    enum mmu_access_type type);
+unsigned emu_insns_before(const struct emu_block *b, uint64_t pc);
+
+/* emu_regions.c */
+void emu_regions_fini(struct emu *e);
+
+/* emu_elf.c */
+void emu_syms_fini(struct emu *e);
+
+#endif /* VMEMSIM_EMU_INTERNAL_H */
