@@ -1,0 +1,191 @@
+/*
+ * tests/traces/test_lackey.c — the valgrind lackey reader, on a real valgrind
+ * run of a small program and on hand-written lines.
+ */
+#include <criterion/criterion.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+	th_tmpdir(dir, sizeof(dir));
+}
+
+static void teardown(void)
+{
+	th_rmdir(dir);
+}
+
+TestSuite(lackey, .init = setup, .fini = teardown);
+
+static long read_mem(const char *text, unsigned flags, struct trace_rec **out, size_t *n,
+                     struct vmemsim_err *err, struct trace_reader **keep)
+{
+	struct trace_reader *r;
+	long rc = trace_open_mem(&r, text, strlen(text), TRACE_FMT_LACKEY, flags, err);
+	cr_assert_eq(rc, 0, "%s", err->msg);
+	rc = th_read_all(r, 3, out, n, err);
+	if (keep)
+		*keep = r;
+	else
+		trace_close(r);
+	return rc;
+}
+
+Test(lackey, lines_become_records_with_the_fetch_as_pc)
+{
+	const char *text = "==123== Lackey, an example Valgrind tool\n"
+	                   "I  0400d7d4,3\n"
+	                   " S 7ff000398,8\n"
+	                   "I  0400d7d7,5\n"
+	                   " L 0061f000,4\n"
+	                   " M 0061f008,2\n"
+	                   "--123-- a valgrind warning\n"
+	                   "\n"
+	                   "I  ffffffff81000000,15";
+	const struct trace_rec want[] = {
+	    {0x400d7d4, 0x400d7d4, 3, TRACE_FETCH},
+	    {0x7ff000398, 0x400d7d4, 8, TRACE_STORE},
+	    {0x400d7d7, 0x400d7d7, 5, TRACE_FETCH},
+	    {0x61f000, 0x400d7d7, 4, TRACE_LOAD},
+	    {0x61f008, 0x400d7d7, 2, TRACE_LOAD},
+	    {0x61f008, 0x400d7d7, 2, TRACE_STORE},
+	    {0xffffffff81000000ull, 0xffffffff81000000ull, 15, TRACE_FETCH}};
+	struct trace_rec *got;
+	struct trace_reader *r;
+	struct vmemsim_err err = {0};
+	size_t n;
+
+	cr_assert_eq(read_mem(text, 0, &got, &n, &err, &r), 0, "%s", err.msg);
+	cr_assert_eq(n, 7);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(got[i].va, want[i].va, "record %zu", i);
+		cr_assert_eq(got[i].pc, want[i].pc, "record %zu", i);
+		cr_assert_eq(got[i].size, want[i].size, "record %zu", i);
+		cr_assert_eq(got[i].type, want[i].type, "record %zu", i);
+	}
+	cr_assert_eq(trace_reader_info(r)->by_type[TRACE_FETCH], 3);
+	cr_assert_eq(trace_reader_info(r)->by_type[TRACE_LOAD], 2);
+	cr_assert_eq(trace_reader_info(r)->by_type[TRACE_STORE], 2);
+	cr_assert(trace_reader_info(r)->flags & TRACE_F_FETCH_IS_INSN);
+	trace_close(r);
+	free(got);
+}
+
+Test(lackey, garbage_line_reports_line_number)
+{
+	const char *text = "I  0400d7d4,3\n L 1000,4\nhello world\n S 2000,4\n";
+	struct trace_rec *got;
+	struct vmemsim_err err = {0};
+	size_t n;
+
+	cr_assert_eq(read_mem(text, 0, &got, &n, &err, NULL), VMEMSIM_ECORRUPT);
+	cr_assert_eq(n, 2, "records before the bad line stay delivered");
+	cr_assert(strstr(err.msg, "<memory>:3: not a lackey line: 'hello world'"), "%s", err.msg);
+	free(got);
+}
+
+Test(lackey, malformed_access_lines_are_garbage)
+{
+	const char *bad[] = {" L 1000\n",  " L 1000,0\n",     " X 1000,4\n",
+	                     "I 1000,4\n", " L 10g0,4\n",     " L 1000,4x\n",
+	                     " L ,4\n",    " L 1000,99999\n", " L 11112222333344445,4\n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct trace_rec *got;
+		struct vmemsim_err err = {0};
+		size_t n;
+		cr_assert_eq(read_mem(bad[i], 0, &got, &n, &err, NULL), VMEMSIM_ECORRUPT, "'%s'",
+		             bad[i]);
+		cr_assert(strstr(err.msg, ":1:"), "%s", err.msg);
+		free(got);
+	}
+}
+
+Test(lackey, skip_bad_counts_garbage_lines)
+{
+	const char *text = "I  0400d7d4,3\ngarbage\n L 1000,4\n\x01\x02\n S 2000,4\n";
+	struct trace_rec *got;
+	struct trace_reader *r;
+	struct vmemsim_err err = {0};
+	size_t n;
+
+	cr_assert_eq(read_mem(text, TRACE_SKIP_BAD, &got, &n, &err, &r), 0, "%s", err.msg);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(trace_reader_info(r)->bad_lines, 2);
+	trace_close(r);
+	free(got);
+}
+
+/* Run `cmd`, return its first stdout line as a number. */
+static uint64_t run_hex(const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	unsigned long long v = 0;
+	cr_assert_not_null(p);
+	cr_assert_eq(fscanf(p, "%llx", &v), 1, "%s", cmd);
+	pclose(p);
+	return v;
+}
+
+static uint64_t count_lines(const char *file, const char *regex)
+{
+	char cmd[512];
+	unsigned long long v = 0;
+	FILE *p;
+	snprintf(cmd, sizeof(cmd), "grep -c -E '%s' '%s'", regex, file);
+	p = popen(cmd, "r");
+	cr_assert_eq(fscanf(p, "%llu", &v), 1);
+	pclose(p);
+	return v;
+}
+
+Test(lackey, real_valgrind_run_of_a_small_program, .timeout = 120)
+{
+	char prog[128], log[128], cmd[768];
+	struct trace_reader *r;
+	struct trace_rec *got;
+	struct vmemsim_err err = {0};
+	uint64_t arr, fetch = 0, load = 0, store = 0;
+	static uint8_t stored[1000], loaded[1000];
+	size_t n;
+
+	snprintf(prog, sizeof(prog), "%s/prog", dir);
+	snprintf(log, sizeof(log), "%s/lackey.txt", dir);
+	snprintf(cmd, sizeof(cmd),
+	         "cc -O0 -fno-pie -no-pie -o '%s' tests/traces/fixtures/lackey_prog.c", prog);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(cmd, sizeof(cmd), "valgrind --tool=lackey --trace-mem=yes --log-file='%s' '%s'",
+	         log, prog);
+	arr = run_hex(cmd);
+	cr_assert_neq(arr, 0);
+
+	cr_assert_eq(trace_open(&r, log, TRACE_FMT_AUTO, 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(trace_reader_info(r)->format, TRACE_FMT_LACKEY);
+	cr_assert_eq(th_read_all(r, 4096, &got, &n, &err), 0, "%s", err.msg);
+	for (size_t i = 0; i < n; i++) {
+		fetch += got[i].type == TRACE_FETCH;
+		load += got[i].type == TRACE_LOAD;
+		store += got[i].type == TRACE_STORE;
+		if (got[i].va >= arr && got[i].va < arr + 4000 && got[i].size == 4 &&
+		    (got[i].va - arr) % 4 == 0) {
+			if (got[i].type == TRACE_STORE)
+				stored[(got[i].va - arr) / 4]++;
+			if (got[i].type == TRACE_LOAD)
+				loaded[(got[i].va - arr) / 4]++;
+		}
+	}
+	/* counts agree with grep over the same text */
+	cr_assert_eq(fetch, count_lines(log, "^I  "));
+	cr_assert_eq(load, count_lines(log, "^ [LM] "));
+	cr_assert_eq(store, count_lines(log, "^ [SM] "));
+	/* the program's own accesses: each int stored once and loaded once */
+	for (int i = 0; i < 1000; i++) {
+		cr_assert_eq(stored[i], 1, "a[%d] stored %u times", i, stored[i]);
+		cr_assert_eq(loaded[i], 1, "a[%d] loaded %u times", i, loaded[i]);
+	}
+	trace_close(r);
+	free(got);
+}
