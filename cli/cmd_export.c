@@ -1,10 +1,216 @@
-/* cli/cmd_export.c — placeholder until the owning issue lands. */
+/*
+ * cli/cmd_export.c — `vmemsim export [--db PATH] [--csv|--json] [--where SQL]`:
+ * every run with its metrics, one run per row (CSV) or object (JSON).
+ *
+ * CSV is wide: the run's columns, its config as JSON text, then one column per
+ * metric name present in the database (counters in counters.def order, then
+ * the extras alphabetically); a metric a run does not have is an empty cell.
+ * JSON keeps structure: "config" is the stored config object and "metrics" an
+ * object of name -> value, built by SQLite's json functions.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
 #include "commands.h"
+#include "db_cli.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: vmemsim export [--db PATH] [--csv|--json] [--where SQL]\n\n"
+	        "Export runs with their metrics.  CSV (default): one row per run, one column\n"
+	        "per metric.  JSON: an array of run objects with \"config\" and \"metrics\".\n\n"
+	        "  --db PATH     results database (default results.db)\n"
+	        "  --csv         CSV output (default)\n"
+	        "  --json        JSON output\n"
+	        "  --where SQL   only runs matching this condition on the runs table,\n"
+	        "                e.g. \"status = 'done' AND cpu = 'zen4'\"\n"
+	        "  -h, --help    this text\n");
+}
+
+#define RUN_COLUMNS                                                                                \
+	"id, started, finished, version, kind, workload, memory_model, cpu, layout, status,"       \
+	" error, wall_seconds, host"
+
+/* A growing string; aborts on out-of-memory like the rest of the CLI. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void sb_add(struct sbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = realloc(b->s, b->cap);
+		if (!b->s)
+			abort();
+	}
+	memcpy(b->s + b->len, s, n + 1);
+	b->len += n;
+}
+
+/* An SQL identifier: double quotes, inner quotes doubled. */
+static void sb_add_ident(struct sbuf *b, const char *name)
+{
+	sb_add(b, "\"");
+	for (const char *p = name; *p; p++)
+		sb_add(b, *p == '"' ? "\"\"" : (char[]){*p, 0});
+	sb_add(b, "\"");
+}
+
+/* A string literal: single quotes, inner quotes doubled. */
+static void sb_add_literal(struct sbuf *b, const char *s)
+{
+	sb_add(b, "'");
+	for (const char *p = s; *p; p++)
+		sb_add(b, *p == '\'' ? "''" : (char[]){*p, 0});
+	sb_add(b, "'");
+}
+
+/* Collect metric names in column order. */
+struct names {
+	char **v;
+	unsigned n;
+};
+
+static int collect_name(void *ctx, unsigned ncols, const char *const *names,
+                        const struct db_value *vals)
+{
+	struct names *nm = ctx;
+	if (!vals || vals[0].type == DB_NULL)
+		return 0;
+	nm->v = realloc(nm->v, (nm->n + 1) * sizeof(*nm->v));
+	if (!nm->v || !(nm->v[nm->n] = strdup(vals[0].s)))
+		abort();
+	nm->n++;
+	return 0;
+}
+
+static void names_free(struct names *nm)
+{
+	for (unsigned i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	free(nm->v);
+}
+
+/* Metric names ordered: counters as declared, then the others by name. */
+static int metric_names(struct db *db, struct names *nm, struct vmemsim_err *err)
+{
+	struct sbuf sql = {0};
+	int rc;
+
+	sb_add(&sql, "SELECT name FROM (SELECT DISTINCT name FROM metrics) ORDER BY CASE name");
+	for (unsigned c = 0; c < MMU_NR_COUNTERS; c++) {
+		char num[16];
+		sb_add(&sql, " WHEN ");
+		sb_add_literal(&sql, db_counter_metric_name(c));
+		snprintf(num, sizeof(num), " THEN %u", c);
+		sb_add(&sql, num);
+	}
+	sb_add(&sql, " ELSE 100000 END, name");
+	rc = db_query(db, sql.s, collect_name, nm, err);
+	free(sql.s);
+	return rc;
+}
+
+static int export_csv(struct db *db, const char *where, struct vmemsim_err *err)
+{
+	struct names nm = {0};
+	struct sbuf sql = {0};
+	struct cli_table *t;
+	int rc = metric_names(db, &nm, err);
+
+	if (rc)
+		return rc;
+	sb_add(&sql, "SELECT " RUN_COLUMNS ", config");
+	for (unsigned i = 0; i < nm.n; i++) {
+		sb_add(&sql, ", (SELECT value FROM metrics m WHERE m.run = r.id AND m.name = ");
+		sb_add_literal(&sql, nm.v[i]);
+		sb_add(&sql, ") AS ");
+		sb_add_ident(&sql, nm.v[i]);
+	}
+	sb_add(&sql, " FROM runs r WHERE (");
+	sb_add(&sql, where ? where : "1");
+	sb_add(&sql, "\n) ORDER BY id");
+	t = cli_table_new();
+	rc = db_query(db, sql.s, db_cli_table_row, t, err);
+	if (!rc)
+		cli_table_print(t, stdout, CLI_FMT_CSV);
+	cli_table_free(t);
+	free(sql.s);
+	names_free(&nm);
+	return rc;
+}
+
+static int print_json_row(void *ctx, unsigned ncols, const char *const *names,
+                          const struct db_value *vals)
+{
+	unsigned *rows = ctx;
+	if (!vals)
+		return 0;
+	printf("%s\n  %s", *rows ? "," : "[", vals[0].s);
+	++*rows;
+	return 0;
+}
+
+static int export_json(struct db *db, const char *where, struct vmemsim_err *err)
+{
+	struct sbuf sql = {0};
+	unsigned rows = 0;
+	int rc;
+
+	sb_add(&sql, "SELECT json_object('id', id, 'started', started, 'finished', finished,"
+	             " 'version', version, 'kind', kind, 'workload', workload,"
+	             " 'memory_model', memory_model, 'cpu', cpu, 'layout', layout,"
+	             " 'status', status, 'error', error, 'wall_seconds', wall_seconds,"
+	             " 'host', host, 'config', json(config), 'metrics',"
+	             " (SELECT json_group_object(name, value) FROM metrics m WHERE m.run = r.id))"
+	             " FROM runs r WHERE (");
+	sb_add(&sql, where ? where : "1");
+	sb_add(&sql, "\n) ORDER BY id");
+	rc = db_query(db, sql.s, print_json_row, &rows, err);
+	free(sql.s);
+	if (!rc)
+		printf(rows ? "\n]\n" : "[]\n");
+	return rc;
+}
 
 int cmd_export(int argc, char **argv)
 {
-	(void)argc;
-	cli_error("'%s' is not implemented yet", argv[0]);
-	return CLI_EXIT_FAIL;
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'}, {"csv", no_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},     {"where", required_argument, NULL, 'w'},
+	    {"help", no_argument, NULL, 'h'},     {0, 0, 0, 0}};
+	const char *path = DB_CLI_DEFAULT_PATH, *where = NULL;
+	struct vmemsim_err err = {0};
+	bool json = false;
+	struct db *db;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': path = optarg; break;
+		case 'c': json = false; break;
+		case 'j': json = true; break;
+		case 'w': where = optarg; break;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		default: return cli_usage_error(argv[0], "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (db_open(&db, path, DB_OPEN_READONLY, &err))
+		return cli_fail(&err);
+	if (db_schema_version(db) == 0) {
+		db_close(db);
+		return json ? (printf("[]\n"), CLI_EXIT_OK) : CLI_EXIT_OK;
+	}
+	rc = json ? export_json(db, where, &err) : export_csv(db, where, &err);
+	db_close(db);
+	return rc ? cli_fail(&err) : CLI_EXIT_OK;
 }

@@ -1,10 +1,68 @@
-/* cli/cmd_query.c — placeholder until the owning issue lands. */
+/*
+ * cli/cmd_query.c — `vmemsim query [--db PATH] [--csv|--json] "SQL"`: one
+ * read-only SQL statement over a results database, printed as an aligned
+ * table, CSV or JSON.  The file is opened read-only and a statement that
+ * writes is refused (db_query), so a query can never change results.
+ */
+#include <getopt.h>
+#include <string.h>
+
 #include "cli.h"
 #include "commands.h"
+#include "db_cli.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: vmemsim query [--db PATH] [--csv|--json] \"SQL\"\n\n"
+	             "Run one read-only SQL statement on a results database and print the rows.\n"
+	             "Tables: runs, metrics, regions, hotspots; view: run_summary\n"
+	             "(docs/database.md).  Statements that write are refused.\n\n"
+	             "  --db PATH   results database (default results.db)\n"
+	             "  --csv       CSV output (RFC 4180)\n"
+	             "  --json      JSON array of objects\n"
+	             "  -h, --help  this text\n\n"
+	             "example: vmemsim query \"SELECT run, memory_model, dtlb_miss_rate FROM "
+	             "run_summary\"\n");
+}
 
 int cmd_query(int argc, char **argv)
 {
-	(void)argc;
-	cli_error("'%s' is not implemented yet", argv[0]);
-	return CLI_EXIT_FAIL;
+	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+	                                     {"csv", no_argument, NULL, 'c'},
+	                                     {"json", no_argument, NULL, 'j'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {0, 0, 0, 0}};
+	const char *path = DB_CLI_DEFAULT_PATH;
+	enum cli_format fmt = CLI_FMT_TABLE;
+	struct vmemsim_err err = {0};
+	struct cli_table *t;
+	struct db *db;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': path = optarg; break;
+		case 'c': fmt = CLI_FMT_CSV; break;
+		case 'j': fmt = CLI_FMT_JSON; break;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		default: return cli_usage_error(argv[0], "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(argv[0], optind == argc
+		                                    ? "missing the SQL statement"
+		                                    : "expected one SQL statement (quote it)");
+	if (db_open(&db, path, DB_OPEN_READONLY, &err))
+		return cli_fail(&err);
+	t = cli_table_new();
+	rc = db_query(db, argv[optind], db_cli_table_row, t, &err);
+	db_close(db);
+	if (rc) {
+		cli_table_free(t);
+		return cli_fail(&err);
+	}
+	cli_table_print(t, stdout, fmt);
+	cli_table_free(t);
+	return CLI_EXIT_OK;
 }

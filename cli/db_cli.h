@@ -79,4 +79,13 @@ int db_cli_finish(struct db_cli *d, const struct db_run_result *res);
  * write fails.  Returns CLI_EXIT_FAIL, so `return db_cli_fail(&d, m);` works. */
 int db_cli_fail(struct db_cli *d, const char *msg);
 
+/* ---- Output helpers shared by query, compare and export ---------------- */
+
+/* Digits after the point for a real in a table or CSV cell (JSON gets all). */
+int db_cli_precision(double v);
+/* A db_row_fn that appends rows to a struct cli_table (ctx); the header call
+ * (vals == NULL) adds the columns. */
+int db_cli_table_row(void *ctx, unsigned ncols, const char *const *names,
+                     const struct db_value *vals);
+
 #endif /* VMEMSIM_CLI_DB_CLI_H */

@@ -176,6 +176,19 @@ static int check_header(struct db *db, int64_t *version, struct vmemsim_err *err
 	return 0;
 }
 
+/* check_header's three reads must see one snapshot: another process may be
+ * creating the schema right now, and user_version from before its commit with
+ * the tables from after would look like a foreign database. */
+static int check_header_snapshot(struct db *db, int64_t *version, struct vmemsim_err *err)
+{
+	int rc = sqlite3_exec(db->conn, "BEGIN", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return db_sqlite_err(db, rc, "reading the schema version", err);
+	rc = check_header(db, version, err);
+	sqlite3_exec(db->conn, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
 /* Step 4: WAL, then create or migrate the schema under the write lock. */
 static int prepare_for_writing(struct db *db, struct vmemsim_err *err)
 {
@@ -240,7 +253,7 @@ int db_open(struct db **out, const char *path, unsigned flags, struct vmemsim_er
 	db->readonly = flags & DB_OPEN_READONLY;
 	rc = open_conn(db, flags, err);
 	if (!rc)
-		rc = check_header(db, &version, err);
+		rc = check_header_snapshot(db, &version, err);
 	if (!rc)
 		db->version = (unsigned)version;
 	if (!rc && !db->readonly)

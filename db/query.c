@@ -275,7 +275,10 @@ int db_vacuum(struct db *db, struct vmemsim_err *err)
 	if (db->readonly)
 		return vmemsim_errf(err, VMEMSIM_EINVAL, "%s: opened read-only; cannot vacuum",
 		                    db->path);
+	/* VACUUM attaches its scratch copy internally: lift the ATTACH ban for it */
+	sqlite3_limit(db->conn, SQLITE_LIMIT_ATTACHED, 1);
 	rc = sqlite3_exec(db->conn, "VACUUM", NULL, NULL, NULL);
+	sqlite3_limit(db->conn, SQLITE_LIMIT_ATTACHED, 0);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db->conn, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : db_sqlite_err(db, rc, "vacuuming", err);
