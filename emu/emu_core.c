@@ -126,7 +126,7 @@ static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
 	}
 	e->blocks++;
 	e->block_va = va;
-	if ((e->model_fetch || e->record) && !emu_fetch_pages(e, b))
+	if (!emu_fetch_pages(e, b))
 		return;
 	e->cur = *b;
 	e->have_cur = true;

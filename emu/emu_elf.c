@@ -110,6 +110,12 @@ static int elf_file_open_mem(struct elf_file *f, char *buf, size_t len, const ch
 		return vmemsim_errf(err, VMEMSIM_ECORRUPT,
 		                    "%s: program headers unreadable (truncated?): %s", name,
 		                    elf_errmsg(-1));
+	if (f->eh->e_shoff > len ||
+	    (uint64_t)f->eh->e_shnum * f->eh->e_shentsize > len - f->eh->e_shoff)
+		return vmemsim_errf(err, VMEMSIM_ECORRUPT,
+		                    "%s: section headers at 0x%llx beyond the end of the file (%zu "
+		                    "bytes): truncated?",
+		                    name, (unsigned long long)f->eh->e_shoff, len);
 	return elf_file_check_phdrs(f, err);
 }
 
@@ -385,10 +391,15 @@ int emu_symbol(const struct emu *e, const char *name, uint64_t *va, uint64_t *si
 	return VMEMSIM_ENOENT;
 }
 
-/* The symbol containing pc, or NULL. */
+#define SYM_SCAN 64 /* symbols looked at below pc for one that contains it */
+
+/* The symbol containing pc, or NULL.  A sized symbol (a function) that
+ * contains pc wins over an unsized label below it, so reports read
+ * "touch+0x1" rather than the name of a local label; an unsized symbol
+ * covers pc only if it is the nearest symbol at or below pc. */
 static const struct emu_symbol_ent *sym_find(const struct emu *e, uint64_t pc)
 {
-	size_t lo = 0, hi = e->nr_syms; /* find the last va <= pc */
+	size_t lo = 0, hi = e->nr_syms; /* lo = number of symbols with va <= pc */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (e->syms[mid].va <= pc)
@@ -396,16 +407,15 @@ static const struct emu_symbol_ent *sym_find(const struct emu *e, uint64_t pc)
 		else
 			hi = mid;
 	}
-	/* among symbols at or below pc, the nearest one that contains pc */
-	for (size_t i = lo; i-- > 0;) {
+	if (!lo)
+		return NULL;
+	const struct emu_symbol_ent *label = e->syms[lo - 1].size ? NULL : &e->syms[lo - 1];
+	for (size_t i = lo, k = 0; i-- > 0 && k < SYM_SCAN; k++) {
 		const struct emu_symbol_ent *s = &e->syms[i];
-		if (s->size ? pc - s->va < s->size
-		            : (i + 1 >= e->nr_syms || e->syms[i + 1].va > pc))
+		if (s->size && pc - s->va < s->size)
 			return s;
-		if (pc - s->va > (1ull << 24)) /* far below: stop looking */
-			break;
 	}
-	return NULL;
+	return label;
 }
 
 int emu_symbolize(const struct emu *e, uint64_t pc, char *buf, size_t len, uint64_t *offset)
