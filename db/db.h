@@ -195,6 +195,64 @@ int db_query(struct db *db, const char *sql, db_row_fn fn, void *ctx, struct vme
 int db_query_args(struct db *db, const char *sql, const char *const *args, unsigned nargs,
                   db_row_fn fn, void *ctx, struct vmemsim_err *err);
 
+/* ---- Comparing runs ------------------------------------------------------ */
+
+/* db_compare: the finished runs matching `where`, grouped by the config fields
+ * in which they differ, each metric averaged per group and divided by the
+ * baseline group's average.
+ *
+ * Fields are the leaves of each run's stored config, named by their JSON path
+ * without "$." ("memory_model", "tlb.stlb.entries", "sizes[1]"), plus the run
+ * columns kind, workload, memory_model, cpu and layout where the config has no
+ * field of that name.  A field with the same value in every selected run is
+ * dropped; a field missing from some runs differs from one that is present.
+ *
+ * Metrics are names in the metrics table or columns of run_summary
+ * (dtlb_miss_rate, ipc, ...); the metrics table wins when both exist.
+ *
+ * Baseline: with baseline_key, each group is compared with the group that has
+ * baseline_key = baseline_value and the same values in every other varying
+ * field (so memory_model=vmemmap-2m compares each model with vmemmap-2m on the
+ * same cpu); without, memory_model=vmemmap-2m when memory_model varies and
+ * that value occurs, else the first group (lowest run id) for all. */
+struct db_compare_opts {
+	const char *where;        /* SQL condition on runs; NULL = all */
+	const char *baseline_key; /* NULL = the default above */
+	const char *baseline_value;
+	const char *const *metrics; /* NULL = DB_COMPARE_DEFAULT_METRICS */
+	unsigned nr_metrics;
+	const char *const *ignore; /* fields never used for grouping */
+	unsigned nr_ignore;
+};
+
+/* Used when opts->metrics is NULL; those no selected run has are left out. */
+#define DB_COMPARE_DEFAULT_METRICS                                                                 \
+	"cycles", "instructions", "dtlb_misses", "stlb_misses", "walks", "cycles_walk"
+
+struct db_compare_group {
+	char **values; /* [nr_fields]; NULL = field absent in this group */
+	unsigned nr_runs;
+	int64_t first_run; /* lowest run id in the group */
+	int baseline;      /* index of this group's baseline group; -1: none */
+	double *mean;      /* [nr_metrics]; NAN when no run of the group has it */
+	double *ratio;     /* [nr_metrics]; mean / baseline mean; NAN if unknown */
+};
+
+struct db_compare {
+	unsigned nr_fields, nr_metrics, nr_groups, nr_runs;
+	char **fields; /* the varying fields, in order of first appearance */
+	char **metrics;
+	struct db_compare_group *groups; /* ordered by first_run */
+	char baseline[256];              /* "memory_model=vmemmap-2m" or "first group (run N)" */
+};
+
+/* OUT: *out (free with db_compare_free).  Errors: VMEMSIM_ENOENT (no finished
+ * run matches; an unknown metric or baseline field/value, with the known
+ * ones listed), VMEMSIM_EINVAL (bad where clause), VMEMSIM_ENOMEM. */
+int db_compare(struct db *db, const struct db_compare_opts *opts, struct db_compare **out,
+               struct vmemsim_err *err);
+void db_compare_free(struct db_compare *c);
+
 /* ---- Maintenance -------------------------------------------------------- */
 
 struct db_info {
