@@ -1,10 +1,386 @@
-/* cli/cmd_replay.c — placeholder until the owning issue lands. */
+/*
+ * cli/cmd_replay.c — `vmemsim replay TRACE`: an address trace through the MMU
+ * model on an address space built on demand (traces/trace.h), the counters
+ * printed and recorded in the results database.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "cli.h"
 #include "commands.h"
+#include "cpu_config.h"
+#include "db_cli.h"
+#include "traces/trace.h"
+
+#define MAX_SETS     64
+#define REPLAY_BATCH 4096
+#define USER_TOP     0x0000800000000000ull /* end of the lower canonical half */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: vmemsim replay TRACE [OPTIONS]\n\n"
+	        "Replay an address trace (.vtr, valgrind lackey text, ChampSim .xz) through\n"
+	        "the MMU model. Pages are mapped on first touch: each takes a frame from a\n"
+	        "physical allocator and a real leaf in page tables in guest memory; every\n"
+	        "access goes through the TLBs, paging-structure caches, walker and caches.\n"
+	        "User traces run at CPL 3 on user pages. Prints the counters and records\n"
+	        "the run in the results database.\n\n"
+	        "Options:\n"
+	        "  --cpu NAME|FILE     CPU preset from configs/cpu/ (default: skylake)\n"
+	        "  --pages POLICY      4k, thp (2M where the aligned 2M range is untouched and a\n"
+	        "                      2M frame is available) or 1g (default: 4k)\n"
+	        "  --frag F            probability in [0,1] that a 2M/1G frame is unavailable,\n"
+	        "                      forcing the fallback to a smaller page (default: 0)\n"
+	        "  --seed N            seed of the fragmentation draws (default: 1)\n"
+	        "  --phys SIZE         guest-physical memory for the replay (default: 64G)\n"
+	        "  --limit N           replay at most N records\n"
+	        "  --format F          auto (default), vtr, lackey, champsim\n"
+	        "  --skip-bad          lackey: count garbage lines instead of failing\n"
+	        "  --set cpu.KEY=VAL   override a CPU preset field\n"
+	        "  --csv, --json       output format (default: aligned table)\n" DB_CLI_HELP
+	        "  --quiet             no progress output\n"
+	        "  -h, --help          this help\n\n"
+	        "A truncated or corrupt trace is reported with its byte offset (or line);\n"
+	        "the counters of the records replayed before it are printed, and the run is\n"
+	        "recorded as failed.\n");
+}
+
+struct replay_opts {
+	const char *trace, *cpu;
+	char *sets[MAX_SETS];
+	unsigned nsets;
+	enum trace_format fmt;
+	unsigned flags;
+	struct trace_aspace_config as;
+	uint64_t limit;
+	enum cli_format ofmt;
+};
+
+enum {
+	O_CPU = 0x100,
+	O_PAGES,
+	O_FRAG,
+	O_SEED,
+	O_PHYS,
+	O_LIMIT,
+	O_FORMAT,
+	O_SKIP_BAD,
+	O_SET,
+	O_CSV,
+	O_JSON,
+	O_QUIET
+};
+
+static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *dbc)
+{
+	static const struct option opts[] = {{"cpu", required_argument, NULL, O_CPU},
+	                                     {"pages", required_argument, NULL, O_PAGES},
+	                                     {"frag", required_argument, NULL, O_FRAG},
+	                                     {"seed", required_argument, NULL, O_SEED},
+	                                     {"phys", required_argument, NULL, O_PHYS},
+	                                     {"limit", required_argument, NULL, O_LIMIT},
+	                                     {"format", required_argument, NULL, O_FORMAT},
+	                                     {"skip-bad", no_argument, NULL, O_SKIP_BAD},
+	                                     {"set", required_argument, NULL, O_SET},
+	                                     {"csv", no_argument, NULL, O_CSV},
+	                                     {"json", no_argument, NULL, O_JSON},
+	                                     {"quiet", no_argument, NULL, O_QUIET},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     DB_CLI_LONG_OPTIONS,
+	                                     {0, 0, 0, 0}};
+	struct vmemsim_err err = {0};
+	int c;
+
+	o->cpu = "skylake";
+	o->as.seed = 1;
+	o->limit = UINT64_MAX;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (db_cli_option(dbc, c, optarg))
+			continue;
+		switch (c) {
+		case O_CPU: o->cpu = optarg; break;
+		case O_PAGES:
+			if (trace_page_policy_parse(optarg, &o->as.policy, &err))
+				return cli_usage_error("replay", "--pages: %s", err.msg);
+			break;
+		case O_FRAG:
+			if (cli_parse_double("replay", "--frag", optarg, &o->as.frag))
+				return CLI_EXIT_USAGE;
+			if (!(o->as.frag >= 0 && o->as.frag <= 1))
+				return cli_usage_error("replay", "--frag: %s is outside [0,1]",
+				                       optarg);
+			break;
+		case O_SEED:
+			if (cli_parse_u64("replay", "--seed", optarg, &o->as.seed))
+				return CLI_EXIT_USAGE;
+			break;
+		case O_PHYS:
+			if (cli_parse_u64("replay", "--phys", optarg, &o->as.phys_bytes))
+				return CLI_EXIT_USAGE;
+			if (o->as.phys_bytes < (1ull << 30) ||
+			    (o->as.phys_bytes & ((1ull << 30) - 1)))
+				return cli_usage_error("replay",
+				                       "--phys: a multiple of 1G is needed");
+			break;
+		case O_LIMIT:
+			if (cli_parse_u64("replay", "--limit", optarg, &o->limit))
+				return CLI_EXIT_USAGE;
+			break;
+		case O_FORMAT:
+			if (trace_format_parse(optarg, &o->fmt, &err))
+				return cli_usage_error("replay", "--format: %s", err.msg);
+			break;
+		case O_SKIP_BAD: o->flags |= TRACE_SKIP_BAD; break;
+		case O_SET:
+			if (o->nsets == MAX_SETS)
+				return cli_usage_error("replay", "too many --set options");
+			o->sets[o->nsets++] = optarg;
+			break;
+		case O_CSV: o->ofmt = CLI_FMT_CSV; break;
+		case O_JSON: o->ofmt = CLI_FMT_JSON; break;
+		case O_QUIET: cli_quiet = true; break;
+		case 'h': usage(stdout); return -1;
+		default: return cli_usage_error("replay", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("replay", optind < argc ? "expected one trace, got more"
+		                                               : "expected a trace file");
+	o->trace = argv[optind];
+	return 0;
+}
+
+/* What one replay produced. */
+struct replay_result {
+	struct mmu_stats stats;
+	struct trace_aspace_stats as;
+	uint64_t records;
+	double seconds;
+	unsigned nr_regions;
+	const char *region_names[MMU_MAX_REGIONS];
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Feed the whole trace; on a trace or replay error the counters so far stay
+ * in m and the error is returned. */
+static int replay_loop(struct trace_reader *r, struct mmu *m, struct trace_aspace *as,
+                       uint64_t limit, uint64_t *done, struct vmemsim_err *err)
+{
+	struct trace_rec *buf = malloc(REPLAY_BATCH * sizeof(*buf));
+	const struct trace_info *info = trace_reader_info(r);
+	struct cli_progress p;
+	long n = 0;
+	int rc = 0;
+
+	if (!buf)
+		return vmemsim_errf(err, VMEMSIM_ENOMEM, "out of memory");
+	cli_progress_start(&p, "replay", info->file_bytes);
+	while (*done < limit) {
+		size_t want = limit - *done < REPLAY_BATCH ? (size_t)(limit - *done) : REPLAY_BATCH;
+		n = trace_next_batch(r, buf, want, err);
+		if (n <= 0)
+			break;
+		rc = trace_replay_batch(m, as, buf, (size_t)n, info->flags, *done, err);
+		if (rc)
+			break;
+		*done += (uint64_t)n;
+		cli_progress_update(&p, info->file_bytes ? trace_reader_offset(r) : *done);
+	}
+	cli_progress_end(&p);
+	free(buf);
+	return rc ? rc : (n < 0 ? (int)n : 0);
+}
+
+static int setup_mmu(const struct mmu_config *cfg, struct trace_aspace *as, bool user,
+                     struct mmu **out, struct vmemsim_err *err)
+{
+	struct mmu *m;
+	int rc = mmu_create(&m, cfg, trace_aspace_phys(as), err);
+
+	if (rc)
+		return rc;
+	if ((rc = mmu_add_region(m, "user", 0, USER_TOP, err)) < 0 ||
+	    (rc = mmu_add_region(m, "kernel", 0xffff800000000000ull, 0xfffffffffffff000ull, err)) <
+	        0) {
+		mmu_destroy(m);
+		return rc;
+	}
+	mmu_write_cr3(m, trace_aspace_root(as), 0, false);
+	mmu_set_cpl(m, user ? 3 : 0);
+	*out = m;
+	return 0;
+}
+
+static int run_replay(const struct replay_opts *o, const struct mmu_config *cfg,
+                      struct trace_reader *r, struct replay_result *res, struct vmemsim_err *err)
+{
+	struct trace_aspace_config ac = o->as;
+	struct trace_aspace *as;
+	struct mmu *m = NULL;
+	double t0 = now();
+	int rc, rc2;
+
+	ac.levels = cfg->levels;
+	ac.maxphyaddr = cfg->maxphyaddr;
+	ac.user = true;
+	rc = trace_aspace_create(&as, &ac, err);
+	if (rc)
+		return rc;
+	rc = setup_mmu(cfg, as, ac.user, &m, err);
+	if (rc) {
+		trace_aspace_destroy(as);
+		return rc;
+	}
+	rc = replay_loop(r, m, as, o->limit, &res->records, err);
+	mmu_stats_snapshot(m, &res->stats);
+	trace_aspace_get_stats(as, &res->as);
+	res->nr_regions = mmu_nr_regions(m);
+	for (unsigned i = 0; i < res->nr_regions && i < MMU_MAX_REGIONS; i++)
+		res->region_names[i] = mmu_region_name(m, i);
+	res->seconds = now() - t0;
+	if (!rc && (rc2 = mmu_check(m, err)) != 0)
+		rc = rc2;
+	mmu_destroy(m);
+	trace_aspace_destroy(as);
+	return rc;
+}
+
+#define NR_EXTRA 9
+
+static unsigned fill_extras(const struct replay_result *res, struct db_metric *x)
+{
+	unsigned n = 0;
+	x[n++] = (struct db_metric){"cycles", mmu_stats_cycles(&res->stats, -1)};
+	x[n++] = (struct db_metric){"records", (double)res->records};
+	x[n++] = (struct db_metric){"first_touch_faults", (double)res->as.first_touch_faults};
+	x[n++] = (struct db_metric){"pages_4k", (double)res->as.pages[MMU_PAGE_4K]};
+	x[n++] = (struct db_metric){"pages_2m", (double)res->as.pages[MMU_PAGE_2M]};
+	x[n++] = (struct db_metric){"pages_1g", (double)res->as.pages[MMU_PAGE_1G]};
+	x[n++] = (struct db_metric){"large_page_fallbacks", (double)res->as.large_fallbacks};
+	x[n++] = (struct db_metric){"page_table_pages", (double)res->as.pt_pages};
+	x[n++] = (struct db_metric){"replay_seconds", res->seconds};
+	return n;
+}
+
+static void print_result(const struct replay_result *res, enum cli_format fmt)
+{
+	struct db_metric x[NR_EXTRA];
+	unsigned nx = fill_extras(res, x);
+	struct cli_table *t = cli_table_new();
+
+	cli_table_column(t, "metric");
+	cli_table_column(t, "value");
+	for (unsigned i = 0; i < nx; i++) {
+		cli_table_str(t, x[i].name);
+		if (!strcmp(x[i].name, "cycles") || !strcmp(x[i].name, "replay_seconds"))
+			cli_table_double(t, x[i].value, 3);
+		else
+			cli_table_u64(t, (uint64_t)x[i].value);
+		cli_table_end_row(t);
+	}
+	cli_table_str(t, "records_per_second");
+	cli_table_double(t, res->seconds > 0 ? (double)res->records / res->seconds : 0, 0);
+	cli_table_end_row(t);
+	for (int c = 0; c < MMU_NR_COUNTERS; c++) {
+		cli_table_str(t, mmu_counter_name((enum mmu_counter)c));
+		cli_table_u64(t, mmu_stats_total(&res->stats, (enum mmu_counter)c));
+		cli_table_end_row(t);
+	}
+	cli_table_print(t, stdout, fmt);
+	cli_table_free(t);
+}
+
+static char *config_text(const struct replay_opts *o, json_t *cpu_json, const char *format)
+{
+	json_t *conf =
+	    json_pack("{s:O,s:{s:s,s:s,s:s,s:f,s:I,s:I,s:b}}", "cpu", cpu_json, "replay", "trace",
+	              o->trace, "format", format, "pages", trace_page_policy_name(o->as.policy),
+	              "frag", o->as.frag, "seed", (json_int_t)o->as.seed, "phys_bytes",
+	              (json_int_t)(o->as.phys_bytes ? o->as.phys_bytes : 64ull << 30), "user", 1);
+	char *text = conf ? json_dumps(conf, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+	json_decref(conf);
+	return text;
+}
 
 int cmd_replay(int argc, char **argv)
 {
-	(void)argc;
-	cli_error("'%s' is not implemented yet", argv[0]);
-	return CLI_EXIT_FAIL;
+	struct replay_opts o = {0};
+	struct db_cli dbc;
+	struct mmu_config cfg;
+	struct vmemsim_err err = {0};
+	struct trace_reader *r;
+	struct replay_result *res;
+	char *cpu_sets[MAX_SETS], *conf;
+	json_t *resolved = NULL;
+	int rc, ncpu;
+
+	db_cli_init(&dbc);
+	if ((rc = parse(argc, argv, &o, &dbc)))
+		return rc < 0 ? CLI_EXIT_OK : rc;
+	ncpu = cli_sets_for("cpu", "cpu", o.sets, o.nsets, cpu_sets, MAX_SETS, &err);
+	if (ncpu < 0)
+		return cli_usage_error("replay", "%s", err.msg);
+	if (cli_cpu_load(o.cpu, cpu_sets, (unsigned)ncpu, &cfg, &resolved, &err))
+		return cli_fail(&err);
+	if (trace_open(&r, o.trace, o.fmt, o.flags, &err)) {
+		json_decref(resolved);
+		return cli_fail(&err);
+	}
+	conf = config_text(&o, resolved, trace_format_name(trace_reader_info(r)->format));
+	json_decref(resolved);
+	res = calloc(1, sizeof(*res));
+	if (!conf || !res) {
+		free(conf);
+		free(res);
+		trace_close(r);
+		cli_error("out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	{
+		struct db_run_info info = {
+		    .kind = "replay", .workload = o.trace, .cpu = o.cpu, .config_json = conf};
+		rc = db_cli_begin(&dbc, &info);
+	}
+	free(conf);
+	if (rc) {
+		free(res);
+		trace_close(r);
+		return CLI_EXIT_FAIL;
+	}
+	rc = run_replay(&o, &cfg, r, res, &err);
+	if ((o.flags & TRACE_SKIP_BAD) && trace_reader_info(r)->bad_lines)
+		cli_warn("skipped %llu garbage lines",
+		         (unsigned long long)trace_reader_info(r)->bad_lines);
+	trace_close(r);
+	if (rc) {
+		/* keep what was replayed: print it, but never store it as complete */
+		print_result(res, o.ofmt);
+		cli_fail(&err);
+		cli_warn("the counters above cover the %llu records replayed before the error",
+		         (unsigned long long)res->records);
+		free(res);
+		return db_cli_fail(&dbc, err.msg);
+	}
+	print_result(res, o.ofmt);
+	{
+		struct db_metric x[NR_EXTRA];
+		struct db_run_result dres = {.stats = &res->stats,
+		                             .region_names = res->region_names,
+		                             .extra = x,
+		                             .nr_extra = fill_extras(res, x)};
+		rc = db_cli_finish(&dbc, &dres);
+	}
+	free(res);
+	return rc;
 }
