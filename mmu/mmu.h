@@ -90,6 +90,9 @@ enum mmu_access_type {
 #define PF_U (1u << 2)     /* the access was made at CPL 3 */
 #define PF_RSVD (1u << 3)  /* a reserved bit was set in a paging structure */
 #define PF_I (1u << 4)     /* the access was an instruction fetch */
+/* Not SDM bits: reasons vmemsim reports through the same fault struct. */
+#define MMU_FAULT_NONCANONICAL (1u << 30) /* VA not canonical (#GP on hardware) */
+#define MMU_FAULT_BADPHYS (1u << 31)      /* a table lies outside guest memory */
 
 /* Paging levels, numbered as the SDM's tables are walked: 5 = PML5 ... 1 = PT. */
 enum mmu_level {
@@ -323,6 +326,13 @@ struct mmu_fault {
  * nothing. */
 int mmu_access(struct mmu *m, uint64_t va, uint32_t size,
 	       enum mmu_access_type type, uint64_t pc, struct mmu_fault *fault);
+
+/* Translate like mmu_access (TLBs, walk, A/D bits, faults and their
+ * counters) but present no access: the fetches/loads/stores counters and the
+ * data caches are untouched.  For fault reports, drivers and tests.
+ * OUT: *pa, unchanged on failure. */
+int mmu_translate(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc,
+		  uint64_t *pa, struct mmu_fault *fault);
 
 /* The driver reports retired instructions (charged to the region of pc). */
 void mmu_retire(struct mmu *m, uint64_t pc, uint64_t instructions);

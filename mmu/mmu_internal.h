@@ -54,4 +54,245 @@ static inline bool pt_table_in_phys(const struct mmu_phys *phys, uint64_t table)
 	return table < phys->size && phys->size - table >= 4096;
 }
 
+/* ---- The set-associative array (sa.c) ------------------------------------
+ *
+ * One type for the TLB arrays, the paging-structure caches and the data
+ * caches.  An entry is a 64-bit tag; the user keeps payloads in a parallel
+ * array indexed by the same entry index (set * ways + way).
+ *   - set = index_key % sets (modulo, not mask: 384-set arrays exist); a
+ *     power-of-two set count uses a mask, others a precomputed 128-bit
+ *     reciprocal (exact for every 64-bit key).
+ *   - Replacement: invalid ways are filled first (lowest way); then true LRU
+ *     (per-way last-touch clock), tree-PLRU (ways-1 bits per set) or random
+ *     (xorshift64 13/7/17 per array, victim = next() % ways).
+ *   - mru is the entry touched last in the whole array.  Re-touching it
+ *     changes no LRU/PLRU state (it already is the most recent way of its
+ *     set), so sa_lookup() checks it first and skips the scan and update.
+ */
+#define SA_INVALID (~0ull)
+
+struct sa {
+	uint64_t *tag; /* sets * ways */
+	uint32_t sets, ways;
+	uint32_t mru;
+	uint8_t repl; /* enum mmu_repl */
+	bool pow2;
+	uint64_t set_mask;
+	__uint128_t fm;  /* fastmod reciprocal: 2^128 / sets, rounded up */
+	uint64_t *stamp; /* LRU only: last touch per entry */
+	uint64_t *plru;  /* PLRU only: tree bits per set */
+	uint64_t clock;
+	uint64_t rng;
+};
+
+int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, uint64_t seed);
+void sa_fini(struct sa *sa);
+/* Fill set with key; returns the entry index (victim chosen by policy). */
+uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key);
+void sa_invalidate_all(struct sa *sa);
+/* The plain reference lookup: scan, then update replacement state. */
+int sa_lookup_slow(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2);
+void sa_touch(struct sa *sa, uint32_t idx);
+/* The victim sa_fill would choose in a full set (tests, check). */
+uint32_t sa_plru_victim(const struct sa *sa, uint32_t set);
+uint64_t sa_xorshift(uint64_t *state);
+int sa_check(const struct sa *sa, const char *name, struct vmemsim_err *err);
+
+static inline uint32_t sa_set(const struct sa *sa, uint64_t x)
+{
+	__uint128_t low;
+	uint64_t lh, ll;
+
+	if (sa->pow2)
+		return (uint32_t)(x & sa->set_mask);
+	/* x mod d = high 64 bits of ((fm * x mod 2^128) * d) / 2^64 (Lemire et al.). */
+	low = sa->fm * x;
+	lh = (uint64_t)(low >> 64);
+	ll = (uint64_t)low;
+	return (uint32_t)((((__uint128_t)lh * sa->sets) + (((__uint128_t)ll * sa->sets) >> 64)) >>
+	                  64);
+}
+
+/* Find k1 or k2 in set; on a hit update replacement state.  -1 on a miss. */
+static inline int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
+{
+	uint64_t t = sa->tag[sa->mru];
+
+	if (t == k1 || t == k2)
+		return (int)sa->mru;
+	return sa_lookup_slow(sa, set, k1, k2);
+}
+
+/* ---- TLBs (tlb.c) --------------------------------------------------------
+ *
+ * Tag layout: vpn << 16 | global << 14 | ps << 12 | pcid, where vpn is the
+ * 57-bit-masked linear address >> page shift.  A global entry stores the
+ * global bit instead of a PCID, so a lookup matches tag == key|pcid or
+ * tag == key|global.  No tag has bit 63 set, so SA_INVALID never matches.
+ */
+#define TLB_PCID_MASK 0xfffull
+#define TLB_GLOBAL    (1ull << 14)
+#define TLB_VA_MASK   ((1ull << 57) - 1)
+
+/* Effective rights of a translation, combined over every level walked. */
+#define PERM_W 1u /* RW set at every level */
+#define PERM_U 2u /* US set at every level */
+#define PERM_X 4u /* no NX at any level (or EFER.NXE clear) */
+#define PERM_D 8u /* the leaf's D bit */
+
+#define REGION_MIXED 0xff /* page spans regions: search per access */
+
+struct tlb_ent {
+	uint64_t pa; /* PA of the page */
+	uint8_t perm, region, ps, global;
+};
+
+struct tlb_array {
+	struct sa sa;
+	struct tlb_ent *ent;
+	unsigned ps_mask, nps;
+	uint8_t ps[MMU_NR_PAGE_SIZES];
+};
+
+struct tlb_level {
+	unsigned n;
+	int8_t fill[MMU_NR_PAGE_SIZES]; /* array filled for each page size, -1 none */
+	struct tlb_array a[MMU_MAX_ARRAYS];
+};
+
+static inline uint64_t tlb_key(uint64_t va, enum mmu_page_size ps)
+{
+	return (((va & TLB_VA_MASK) >> mmu_page_shift(ps)) << 16) | ((uint64_t)ps << 12);
+}
+
+int tlb_level_init(struct tlb_level *l, const struct mmu_tlb_level_config *c, uint64_t seed);
+void tlb_level_fini(struct tlb_level *l);
+struct tlb_ent *tlb_lookup_slow(struct tlb_level *l, uint64_t va, uint16_t pcid);
+/* Insert a translation of page size ps; no-op when no array holds ps. */
+void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool global,
+              const struct tlb_ent *src);
+void tlb_invlpg(struct tlb_level *l, uint64_t va, uint16_t pcid);
+/* Drop entries: all (globals too), or the non-global ones of pcid (pcid < 0: of every PCID). */
+void tlb_flush(struct tlb_level *l, bool globals, int pcid);
+int tlb_level_check(const struct tlb_level *l, const char *name, unsigned nr_regions,
+                    struct vmemsim_err *err);
+
+/* The fast path: each array's MRU entry, then the plain scan (which only
+ * differs when stale entries of two sizes cover one VA: undefined on hardware). */
+static inline struct tlb_ent *tlb_lookup(struct tlb_level *l, uint64_t va, uint16_t pcid)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++) {
+		struct tlb_array *a = &l->a[i];
+		uint32_t mru = a->sa.mru;
+		uint64_t k = tlb_key(va, (enum mmu_page_size)a->ent[mru].ps);
+		uint64_t t = a->sa.tag[mru];
+
+		if (t == (k | pcid) || t == (k | TLB_GLOBAL))
+			return &a->ent[mru];
+	}
+	return tlb_lookup_slow(l, va, pcid);
+}
+
+/* ---- Paging-structure caches (pwc.c) -------------------------------------
+ * pwc[l] holds level-l entries keyed by the VA bits above that level's
+ * index field (va >> pt_level_shift(l)) << 12 | pcid; the payload is the
+ * next table's PA | the rights combined down to and including the entry.
+ */
+struct pwc {
+	struct sa sa;
+	uint64_t *val;
+	bool present;
+};
+
+/* ---- Data caches (cache.c) ---------------------------------------------- */
+struct cache_level {
+	struct sa sa;
+	uint32_t latency;
+	uint8_t kind; /* 0 L1D, 1 L2, 2 LLC: offset of its hit counters */
+	bool present;
+};
+
+/* ---- Hot spots (hotspot.c) ---------------------------------------------- */
+#define HS_CAPACITY 4096 /* power of two */
+struct hs_entry {
+	uint64_t pc;
+	uint64_t dtlb_misses, itlb_misses, walks, walk_cycles;
+	bool used;
+};
+
+struct mmu_region {
+	uint64_t start, end;
+	char name[32];
+};
+
+/* ---- The model ----------------------------------------------------------- */
+struct mmu {
+	/* hot: read on every access */
+	uint64_t root;
+	uint16_t pcid;
+	uint8_t need[3], forbid[3]; /* PERM_* fast-path masks per access type */
+	uint32_t l1d_latency;
+	unsigned nr_caches; /* present levels, packed at cache[0..] */
+	struct tlb_level itlb, dtlb, stlb;
+	struct cache_level cache[3];
+	uint64_t (*ctr)[MMU_NR_COUNTERS]; /* [MMU_MAX_REGIONS] */
+	/* warm: walks */
+	struct mmu_phys *phys;
+	struct pwc pwc[6];
+	bool has_pwc;
+	unsigned cpl;
+	uint64_t rsvd_hi; /* PTE address bits >= maxphyaddr */
+	struct hs_entry *hs;
+	uint64_t hs_dropped;
+	unsigned nr_regions;
+	struct mmu_region region[MMU_MAX_REGIONS];
+	struct mmu_config cfg;
+};
+
+#define CTR(m, r, c) ((m)->ctr[(r)][MMU_C_##c])
+
+/* walk.c */
+struct walk_out {
+	uint64_t pa;     /* PA of the page */
+	uint64_t cycles; /* pwc + PTE read latencies */
+	enum mmu_page_size ps;
+	uint8_t perm;
+	bool global;
+};
+int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned region, uint64_t pc,
+             struct walk_out *out, struct mmu_fault *fault);
+/* The #PF error code for an access of this type with rights perm (0: allowed). */
+uint32_t mmu_perm_fault(const struct mmu *m, unsigned perm, enum mmu_access_type type);
+uint32_t mmu_fault_bits(const struct mmu *m, enum mmu_access_type type);
+void mmu_recompute_masks(struct mmu *m);
+/* Count a fault in region and fill *fault (may be NULL); returns VMEMSIM_EFAULT. */
+int mmu_raise(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned region, uint64_t pc,
+              uint32_t ec, struct mmu_fault *fault);
+
+/* cache.c: returns the latency; *lvl = index of the level that hit, nr_caches for DRAM. */
+uint32_t cache_access_slow(struct mmu *m, uint64_t pa, unsigned *lvl);
+static inline uint32_t cache_access(struct mmu *m, uint64_t pa, unsigned *lvl)
+{
+	if (m->nr_caches) {
+		struct sa *sa = &m->cache[0].sa;
+		uint64_t line = pa >> 6;
+
+		if (sa->tag[sa->mru] == line) {
+			*lvl = 0;
+			return m->cache[0].latency;
+		}
+	}
+	return cache_access_slow(m, pa, lvl);
+}
+int cache_init(struct cache_level *c, const struct mmu_cache_config *cfg, uint64_t seed);
+
+/* region.c */
+unsigned mmu_region_of(const struct mmu *m, uint64_t va);
+uint8_t mmu_region_of_page(const struct mmu *m, uint64_t va, uint64_t bytes);
+
+/* hotspot.c */
+struct hs_entry *mmu_hs_get(struct mmu *m, uint64_t pc);
+
 #endif /* VMEMSIM_MMU_INTERNAL_H */

@@ -1,0 +1,216 @@
+/*
+ * mmu/access.c — the hot path: mmu_access() translates and performs one
+ * access, L1 TLB -> STLB -> (PWC) walk, then the data caches.
+ *
+ * The common case — an L1 TLB hit with sufficient rights on an access that
+ * stays inside one page — is straight-line code over flat arrays.  Misses,
+ * rights the cached entry cannot prove (a store through a clean entry, a
+ * permission fault), page-crossing accesses and non-canonical VAs go out of
+ * line.  On a fault the counters of the work done so far stay counted.
+ */
+#include "mmu_internal.h"
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define likely(x)   __builtin_expect(!!(x), 1)
+
+static inline bool perm_ok(const struct mmu *m, unsigned perm, enum mmu_access_type type)
+{
+	return (perm & (m->need[type] | m->forbid[type])) == m->need[type];
+}
+
+static unsigned ent_region(const struct mmu *m, const struct tlb_ent *e, uint64_t va)
+{
+	return e->region == REGION_MIXED ? mmu_region_of(m, va) : e->region;
+}
+
+/* Invalidate va's entries, walk again and refill both levels: the path of a
+ * store through a clean entry (a dirty assist) and of a rights failure. */
+static __attribute__((noinline)) int rewalk(struct mmu *m, uint64_t va, enum mmu_access_type type,
+                                            uint64_t pc, unsigned perm, struct tlb_ent *res,
+                                            unsigned *region, struct mmu_fault *fault)
+{
+	struct tlb_level *l1 = type == MMU_FETCH ? &m->itlb : &m->dtlb;
+	struct walk_out w;
+	unsigned r = mmu_region_of(m, va);
+	int rc;
+
+	if (type == MMU_STORE && !(perm & PERM_D) && perm_ok(m, perm | PERM_D, type))
+		m->ctr[r][MMU_C_dirty_assists]++;
+	tlb_invlpg(l1, va, m->pcid);
+	tlb_invlpg(&m->stlb, va, m->pcid);
+	rc = mmu_walk(m, va, type, r, pc, &w, fault);
+	if (rc < 0)
+		return rc;
+	res->pa = w.pa;
+	res->perm = w.perm;
+	res->ps = (uint8_t)w.ps;
+	res->global = w.global;
+	res->region = mmu_region_of_page(m, va & ~(mmu_page_bytes(w.ps) - 1), mmu_page_bytes(w.ps));
+	tlb_fill(&m->stlb, va, m->pcid, w.global, res);
+	tlb_fill(l1, va, m->pcid, w.global, res);
+	*region = r;
+	return 0;
+}
+
+/* An L1 TLB miss: the STLB, then a walk. */
+static __attribute__((noinline)) int translate_miss(struct mmu *m, uint64_t va,
+                                                    enum mmu_access_type type, uint64_t pc,
+                                                    struct tlb_ent *res, unsigned *region,
+                                                    struct mmu_fault *fault)
+{
+	struct tlb_level *l1 = type == MMU_FETCH ? &m->itlb : &m->dtlb;
+	struct tlb_ent *e;
+	struct hs_entry *hs;
+	unsigned r;
+
+	r = mmu_region_of(m, va);
+	m->ctr[r][type == MMU_FETCH ? MMU_C_itlb_misses : MMU_C_dtlb_misses]++;
+	hs = mmu_hs_get(m, pc);
+	if (hs) {
+		if (type == MMU_FETCH)
+			hs->itlb_misses++;
+		else
+			hs->dtlb_misses++;
+	}
+	e = tlb_lookup(&m->stlb, va, m->pcid);
+	if (!e) {
+		m->ctr[r][MMU_C_stlb_misses]++;
+		return rewalk(m, va, type, pc, PERM_W | PERM_U | PERM_X | PERM_D, res, region,
+		              fault);
+	}
+	m->ctr[r][MMU_C_stlb_hits_4k + e->ps]++;
+	m->ctr[r][MMU_C_cycles_stlb] += m->cfg.stlb_latency;
+	if (!perm_ok(m, e->perm, type))
+		return rewalk(m, va, type, pc, e->perm, res, region, fault);
+	*res = *e;
+	tlb_fill(l1, va, m->pcid, e->global, res);
+	*region = r;
+	return 0;
+}
+
+/* The data caches for [pa, pa + size), all inside one page. */
+static inline void data_access(struct mmu *m, uint64_t *ctr, uint64_t pa, uint32_t size)
+{
+	uint64_t line = pa >> 6, last = (pa + size - 1) >> 6;
+
+	if (unlikely(last != line))
+		ctr[MMU_C_line_splits]++;
+	for (;; line++) {
+		unsigned lvl;
+		uint32_t lat = cache_access(m, line << 6, &lvl);
+
+		ctr[lvl < m->nr_caches ? MMU_C_l1d_hits + m->cache[lvl].kind
+		                       : MMU_C_dram_accesses]++;
+		ctr[MMU_C_cycles_mem] += lat - m->l1d_latency;
+		if (line == last)
+			break;
+	}
+}
+
+/* Translate va (TLB hit, or the slow paths); *ep points at the entry used. */
+static inline int translate_page(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc,
+                                 struct tlb_ent **ep, struct tlb_ent *tmp, unsigned *r,
+                                 struct mmu_fault *fault)
+{
+	struct tlb_level *l1 = type == MMU_FETCH ? &m->itlb : &m->dtlb;
+	struct tlb_ent *e = tlb_lookup(l1, va, m->pcid);
+	int rc;
+
+	if (likely(e)) {
+		*r = ent_region(m, e, va);
+		m->ctr[*r][(type == MMU_FETCH ? MMU_C_itlb_hits_4k : MMU_C_dtlb_hits_4k) + e->ps]++;
+		if (unlikely(!perm_ok(m, e->perm, type))) {
+			rc = rewalk(m, va, type, pc, e->perm, tmp, r, fault);
+			if (rc < 0)
+				return rc;
+			e = tmp;
+		}
+	} else {
+		rc = translate_miss(m, va, type, pc, tmp, r, fault);
+		if (rc < 0)
+			return rc;
+		e = tmp;
+	}
+	*ep = e;
+	return 0;
+}
+
+static inline uint64_t ent_pa(const struct tlb_ent *e, uint64_t va)
+{
+	return e->pa | (va & (mmu_page_bytes((enum mmu_page_size)e->ps) - 1));
+}
+
+/* One access inside one page.  counted: bump the fetches/loads/stores counter. */
+static inline int access_page(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type,
+                              uint64_t pc, struct mmu_fault *fault, bool counted)
+{
+	struct tlb_ent *e, tmp;
+	uint64_t *ctr;
+	unsigned r;
+	int rc = translate_page(m, va, type, pc, &e, &tmp, &r, fault);
+
+	if (unlikely(rc < 0))
+		return rc;
+	ctr = m->ctr[r];
+	ctr[MMU_C_fetches + type] += counted;
+	if (type != MMU_FETCH)
+		data_access(m, ctr, ent_pa(e, va), size);
+	return 0;
+}
+
+static __attribute__((noinline)) int access_split(struct mmu *m, uint64_t va, uint32_t size,
+                                                  enum mmu_access_type type, uint64_t pc,
+                                                  struct mmu_fault *fault)
+{
+	uint32_t first = 4096 - (uint32_t)(va & 4095);
+	int rc;
+
+	if (size == 0 || size > 4096 || (unsigned)type > MMU_STORE)
+		return VMEMSIM_EINVAL;
+	if (!pt_va_canonical(va, m->cfg.levels))
+		return mmu_raise(m, va, type, 0, pc,
+		                 MMU_FAULT_NONCANONICAL | mmu_fault_bits(m, type), fault);
+	rc = access_page(m, va, first, type, pc, fault, true);
+	if (rc < 0)
+		return rc;
+	m->ctr[mmu_region_of(m, va)][MMU_C_page_splits]++;
+	if (!pt_va_canonical(va + first, m->cfg.levels))
+		return mmu_raise(m, va + first, type, 0, pc,
+		                 MMU_FAULT_NONCANONICAL | mmu_fault_bits(m, type), fault);
+	return access_page(m, va + first, size - first, type, pc, fault, false);
+}
+
+int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type, uint64_t pc,
+               struct mmu_fault *fault)
+{
+	if (unlikely(size - 1 >= 4096 - (va & 4095) || (unsigned)type > MMU_STORE))
+		return access_split(m, va, size, type, pc, fault);
+	if (unlikely(!pt_va_canonical(va, m->cfg.levels)))
+		return mmu_raise(m, va, type, 0, pc,
+		                 MMU_FAULT_NONCANONICAL | mmu_fault_bits(m, type), fault);
+	return access_page(m, va, size, type, pc, fault, true);
+}
+
+void mmu_retire(struct mmu *m, uint64_t pc, uint64_t instructions)
+{
+	m->ctr[mmu_region_of(m, pc)][MMU_C_instructions] += instructions;
+}
+
+int mmu_translate(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc, uint64_t *pa,
+                  struct mmu_fault *fault)
+{
+	struct tlb_ent *e, tmp;
+	unsigned r;
+	int rc;
+
+	if ((unsigned)type > MMU_STORE)
+		return VMEMSIM_EINVAL;
+	if (!pt_va_canonical(va, m->cfg.levels))
+		return mmu_raise(m, va, type, 0, pc,
+		                 MMU_FAULT_NONCANONICAL | mmu_fault_bits(m, type), fault);
+	rc = translate_page(m, va, type, pc, &e, &tmp, &r, fault);
+	if (rc < 0)
+		return rc;
+	*pa = ent_pa(e, va);
+	return 0;
+}

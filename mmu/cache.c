@@ -1,0 +1,48 @@
+/*
+ * mmu/cache.c — the data-cache hierarchy: L1D, L2, LLC, physically indexed,
+ * 64-byte lines, set-associative (sets = size / 64 / ways, line % sets).
+ *
+ * Policy (documented in docs/model.md):
+ *  - a lookup probes the levels in order; the latency of the access is the
+ *    latency of the level that hit, or dram_latency;
+ *  - a miss fills every level above the one that hit (a DRAM access fills
+ *    all of them).  The hierarchy is non-inclusive: an eviction from one
+ *    level does not touch the others, and there are no write-backs — stores
+ *    are write-allocate and cost what loads cost.
+ * Invariant: cache[0..nr_caches) are the present levels, in order.
+ */
+#include "mmu_internal.h"
+
+int cache_init(struct cache_level *c, const struct mmu_cache_config *cfg, uint64_t seed)
+{
+	int rc;
+
+	*c = (struct cache_level){0};
+	if (!cfg->size)
+		return 0;
+	rc = sa_init(&c->sa, cfg->size / 64, cfg->ways, cfg->repl, seed);
+	if (rc < 0)
+		return rc;
+	c->latency = cfg->latency;
+	c->present = true;
+	return 0;
+}
+
+uint32_t cache_access_slow(struct mmu *m, uint64_t pa, unsigned *lvl)
+{
+	uint64_t line = pa >> 6;
+	unsigned i, j;
+
+	for (i = 0; i < m->nr_caches; i++) {
+		struct sa *sa = &m->cache[i].sa;
+		uint32_t set = sa_set(sa, line);
+		if (sa_lookup_slow(sa, set, line, line) >= 0)
+			break;
+	}
+	for (j = 0; j < i && j < m->nr_caches; j++) {
+		struct sa *sa = &m->cache[j].sa;
+		sa_fill(sa, sa_set(sa, line), line);
+	}
+	*lvl = i;
+	return i < m->nr_caches ? m->cache[i].latency : m->cfg.dram_latency;
+}

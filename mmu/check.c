@@ -1,0 +1,79 @@
+/*
+ * mmu/check.c — mmu_check(): re-verify the invariants written at the top of
+ * sa.c, tlb.c, cache.c and mmu.c.
+ */
+#include <stdio.h>
+
+#include "mmu_internal.h"
+
+static int check_lines(const struct cache_level *c, const char *name, struct vmemsim_err *err)
+{
+	uint32_t e;
+	int rc = sa_check(&c->sa, name, err);
+
+	if (rc < 0)
+		return rc;
+	for (e = 0; e < c->sa.sets * c->sa.ways; e++)
+		if (c->sa.tag[e] != SA_INVALID && sa_set(&c->sa, c->sa.tag[e]) != e / c->sa.ways)
+			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
+			                    "%s: line %#llx in the wrong set", name,
+			                    (unsigned long long)c->sa.tag[e]);
+	return 0;
+}
+
+static int check_pwcs(const struct mmu *m, struct vmemsim_err *err)
+{
+	unsigned l;
+	uint32_t e;
+	int rc;
+
+	for (l = MMU_LEVEL_PD; l <= MMU_LEVEL_PML5; l++) {
+		const struct sa *sa = &m->pwc[l].sa;
+		char name[16];
+		if (!m->pwc[l].present)
+			continue;
+		snprintf(name, sizeof(name), "pwc[%u]", l);
+		rc = sa_check(sa, name, err);
+		if (rc < 0)
+			return rc;
+		for (e = 0; e < sa->sets * sa->ways; e++) {
+			uint64_t t = sa->tag[e];
+			if (t == SA_INVALID)
+				continue;
+			if (sa_set(sa, t >> 12) != e / sa->ways)
+				return vmemsim_errf(err, VMEMSIM_ECORRUPT,
+				                    "%s: tag %#llx in the wrong set", name,
+				                    (unsigned long long)t);
+			if (!m->cfg.cr4_pcide && (t & TLB_PCID_MASK))
+				return vmemsim_errf(err, VMEMSIM_ECORRUPT,
+				                    "%s: PCID-tagged entry without CR4.PCIDE",
+				                    name);
+		}
+	}
+	return 0;
+}
+
+int mmu_check(const struct mmu *m, struct vmemsim_err *err)
+{
+	static const char *const cache_names[3] = {"l1d", "l2", "llc"};
+	unsigned i;
+	int rc;
+
+	if ((rc = tlb_level_check(&m->itlb, "itlb", m->nr_regions, err)) < 0 ||
+	    (rc = tlb_level_check(&m->dtlb, "dtlb", m->nr_regions, err)) < 0 ||
+	    (rc = tlb_level_check(&m->stlb, "stlb", m->nr_regions, err)) < 0)
+		return rc;
+	if ((rc = check_pwcs(m, err)) < 0)
+		return rc;
+	for (i = 0; i < m->nr_caches; i++) {
+		if (i > 0 && m->cache[i].kind <= m->cache[i - 1].kind)
+			return vmemsim_errf(err, VMEMSIM_ECORRUPT, "data caches out of order");
+		if ((rc = check_lines(&m->cache[i], cache_names[m->cache[i].kind], err)) < 0)
+			return rc;
+	}
+	if (m->l1d_latency != (m->cfg.l1d.size ? m->cfg.l1d.latency : 0))
+		return vmemsim_errf(err, VMEMSIM_ECORRUPT, "l1d_latency out of date");
+	if (!m->cfg.cr4_pcide && m->pcid)
+		return vmemsim_errf(err, VMEMSIM_ECORRUPT, "PCID %u without CR4.PCIDE", m->pcid);
+	return 0;
+}

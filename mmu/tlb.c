@@ -1,0 +1,181 @@
+/*
+ * mmu/tlb.c — one TLB level (L1 ITLB, L1 DTLB or STLB): a list of
+ * set-associative arrays, each holding a set of page sizes.
+ *
+ * Invariants (checked by mmu_check through tlb_level_check):
+ *  (1) a valid entry's page size is one its array holds, and the entry sits
+ *      in set vpn % sets of that array;
+ *  (2) fill[ps] is the first array holding ps, or -1;
+ *  (3) a global entry carries no PCID; a non-global one no global bit.
+ * Lookup probes arrays in order and, inside an array, its sizes from 4K up.
+ */
+#include <stdlib.h>
+
+#include "mmu_internal.h"
+
+int tlb_level_init(struct tlb_level *l, const struct mmu_tlb_level_config *c, uint64_t seed)
+{
+	unsigned i, ps;
+	int rc;
+
+	*l = (struct tlb_level){0};
+	for (ps = 0; ps < MMU_NR_PAGE_SIZES; ps++)
+		l->fill[ps] = -1;
+	for (i = 0; i < c->nr_arrays && i < MMU_MAX_ARRAYS; i++) {
+		const struct mmu_array_config *ac = &c->arrays[i];
+		struct tlb_array *a = &l->a[l->n];
+
+		if (!ac->entries)
+			continue;
+		rc = sa_init(&a->sa, ac->entries, ac->ways, ac->repl, seed + i);
+		if (rc < 0)
+			goto fail;
+		a->ent = calloc(ac->entries, sizeof(*a->ent));
+		if (!a->ent) {
+			sa_fini(&a->sa);
+			rc = VMEMSIM_ENOMEM;
+			goto fail;
+		}
+		a->ps_mask = ac->ps_mask & MMU_PS_ALL;
+		for (ps = 0; ps < MMU_NR_PAGE_SIZES; ps++) {
+			if (!(a->ps_mask & MMU_PS_BIT(ps)))
+				continue;
+			a->ps[a->nps++] = (uint8_t)ps;
+			if (l->fill[ps] < 0)
+				l->fill[ps] = (int8_t)l->n;
+		}
+		l->n++;
+	}
+	return 0;
+fail:
+	tlb_level_fini(l);
+	return rc;
+}
+
+void tlb_level_fini(struct tlb_level *l)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++) {
+		sa_fini(&l->a[i].sa);
+		free(l->a[i].ent);
+	}
+	l->n = 0;
+}
+
+static inline uint32_t tlb_set(const struct tlb_array *a, uint64_t key)
+{
+	return sa_set(&a->sa, key >> 16);
+}
+
+struct tlb_ent *tlb_lookup_slow(struct tlb_level *l, uint64_t va, uint16_t pcid)
+{
+	unsigned i, j;
+
+	for (i = 0; i < l->n; i++) {
+		struct tlb_array *a = &l->a[i];
+		for (j = 0; j < a->nps; j++) {
+			uint64_t k = tlb_key(va, (enum mmu_page_size)a->ps[j]);
+			int idx = sa_lookup_slow(&a->sa, tlb_set(a, k), k | pcid, k | TLB_GLOBAL);
+			if (idx >= 0)
+				return &a->ent[idx];
+		}
+	}
+	return NULL;
+}
+
+void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool global,
+              const struct tlb_ent *src)
+{
+	int ai = l->fill[src->ps];
+	struct tlb_array *a;
+	uint64_t k;
+	uint32_t idx;
+
+	if (ai < 0)
+		return;
+	a = &l->a[ai];
+	k = tlb_key(va, (enum mmu_page_size)src->ps);
+	idx = sa_fill(&a->sa, tlb_set(a, k), k | (global ? TLB_GLOBAL : pcid));
+	a->ent[idx] = *src;
+}
+
+void tlb_invlpg(struct tlb_level *l, uint64_t va, uint16_t pcid)
+{
+	unsigned i, j;
+
+	for (i = 0; i < l->n; i++) {
+		struct tlb_array *a = &l->a[i];
+		for (j = 0; j < a->nps; j++) {
+			uint64_t k = tlb_key(va, (enum mmu_page_size)a->ps[j]);
+			uint32_t set = tlb_set(a, k), w;
+			for (w = 0; w < a->sa.ways; w++) {
+				uint64_t *t = &a->sa.tag[set * a->sa.ways + w];
+				if (*t == (k | pcid) || *t == (k | TLB_GLOBAL))
+					*t = SA_INVALID;
+			}
+		}
+	}
+}
+
+void tlb_flush(struct tlb_level *l, bool globals, int pcid)
+{
+	unsigned i;
+	uint32_t e;
+
+	for (i = 0; i < l->n; i++) {
+		struct sa *sa = &l->a[i].sa;
+		for (e = 0; e < sa->sets * sa->ways; e++) {
+			uint64_t t = sa->tag[e];
+			if (t == SA_INVALID)
+				continue;
+			if (t & TLB_GLOBAL) {
+				if (globals)
+					sa->tag[e] = SA_INVALID;
+			} else if (pcid < 0 || (t & TLB_PCID_MASK) == (uint64_t)pcid) {
+				sa->tag[e] = SA_INVALID;
+			}
+		}
+	}
+}
+
+int tlb_level_check(const struct tlb_level *l, const char *name, unsigned nr_regions,
+                    struct vmemsim_err *err)
+{
+	unsigned i;
+	uint32_t e;
+	int rc;
+
+	for (i = 0; i < l->n; i++) {
+		const struct tlb_array *a = &l->a[i];
+		rc = sa_check(&a->sa, name, err);
+		if (rc < 0)
+			return rc;
+		for (e = 0; e < a->sa.sets * a->sa.ways; e++) {
+			uint64_t t = a->sa.tag[e];
+			unsigned ps = (unsigned)(t >> 12) & 3;
+			if (t == SA_INVALID)
+				continue;
+			if (ps >= MMU_NR_PAGE_SIZES || !(a->ps_mask & MMU_PS_BIT(ps)) ||
+			    a->ent[e].ps != ps)
+				return vmemsim_errf(err, VMEMSIM_ECORRUPT,
+				                    "%s array %u entry %u: page size %u not held",
+				                    name, i, e, ps);
+			if (sa_set(&a->sa, t >> 16) != e / a->sa.ways)
+				return vmemsim_errf(
+				    err, VMEMSIM_ECORRUPT,
+				    "%s array %u entry %u: tag %#llx in the wrong set", name, i, e,
+				    (unsigned long long)t);
+			if ((t & TLB_GLOBAL) && (t & TLB_PCID_MASK))
+				return vmemsim_errf(
+				    err, VMEMSIM_ECORRUPT,
+				    "%s array %u entry %u: global entry with a PCID", name, i, e);
+			if (a->ent[e].region >= nr_regions && a->ent[e].region != REGION_MIXED)
+				return vmemsim_errf(
+				    err, VMEMSIM_ECORRUPT,
+				    "%s array %u entry %u: region %u does not exist", name, i, e,
+				    a->ent[e].region);
+		}
+	}
+	return 0;
+}

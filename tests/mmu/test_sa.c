@@ -1,0 +1,196 @@
+/*
+ * tests/mmu/test_sa.c — the set-associative array: replacement sequences
+ * worked out by hand for LRU, tree-PLRU and seeded random, modulo set
+ * indexing against the % operator, and the MRU fast path against the plain
+ * reference path.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+#include "mmu/mmu_internal.h"
+
+static bool holds(const struct sa *sa, uint64_t key)
+{
+	uint32_t i;
+
+	for (i = 0; i < sa->sets * sa->ways; i++)
+		if (sa->tag[i] == key)
+			return true;
+	return false;
+}
+
+Test(sa, invalid_ways_fill_first_in_way_order)
+{
+	struct sa sa;
+
+	cr_assert_eq(sa_init(&sa, 8, 4, MMU_REPL_LRU, 1), 0);
+	cr_expect_eq(sa_fill(&sa, 1, 10), 4);
+	cr_expect_eq(sa_fill(&sa, 1, 11), 5);
+	cr_expect_eq(sa_fill(&sa, 0, 12), 0);
+	sa_fini(&sa);
+}
+
+Test(sa, full_set_evicts_lru_way)
+{
+	struct sa sa;
+
+	cr_assert_eq(sa_init(&sa, 4, 4, MMU_REPL_LRU, 1), 0);
+	sa_fill(&sa, 0, 1);
+	sa_fill(&sa, 0, 2);
+	sa_fill(&sa, 0, 3);
+	sa_fill(&sa, 0, 4);
+	cr_expect_eq(sa_lookup(&sa, 0, 1, 1), 0); /* order now 2 3 4 1 */
+	cr_expect_eq(sa_fill(&sa, 0, 5), 1);      /* evicts 2 */
+	cr_expect_eq(sa_lookup(&sa, 0, 3, 3), 2); /* order 4 1 5 3 */
+	cr_expect_eq(sa_fill(&sa, 0, 6), 3);      /* evicts 4 */
+	cr_expect(!holds(&sa, 2) && !holds(&sa, 4));
+	cr_expect(holds(&sa, 1) && holds(&sa, 3) && holds(&sa, 5) && holds(&sa, 6));
+	cr_expect_eq(sa_check(&sa, "lru", NULL), 0);
+	sa_fini(&sa);
+}
+
+/*
+ * 4-way tree-PLRU, nodes 1 (root), 2 (ways 0-1), 3 (ways 2-3); a bit of 0
+ * means "victim on the left".  Filling ways 0..3 leaves every bit 0 (the
+ * last touch, way 3, points node 1 left and node 3 left).  Touch way 0:
+ * node 1 -> 1, node 2 -> 1.  Victim: root 1 -> node 3 = 0 -> way 2 (key 3,
+ * where true LRU would evict key 2).  That touch of way 2 sets node 1 -> 0,
+ * node 3 -> 1.  Next victim: root 0 -> node 2 = 1 -> way 1 (key 2).
+ */
+Test(sa, four_way_plru_follows_the_tree)
+{
+	struct sa sa;
+
+	cr_assert_eq(sa_init(&sa, 4, 4, MMU_REPL_PLRU, 1), 0);
+	sa_fill(&sa, 0, 1);
+	sa_fill(&sa, 0, 2);
+	sa_fill(&sa, 0, 3);
+	sa_fill(&sa, 0, 4);
+	cr_expect_eq(sa.plru[0], 0);
+	cr_expect_eq(sa_lookup(&sa, 0, 1, 1), 0);
+	cr_expect_eq(sa.plru[0], (1u << 1) | (1u << 2));
+	cr_expect_eq(sa_fill(&sa, 0, 5), 2);
+	cr_expect_eq(sa.plru[0], (1u << 2) | (1u << 3));
+	cr_expect_eq(sa_fill(&sa, 0, 6), 1);
+	cr_expect(!holds(&sa, 2) && !holds(&sa, 3));
+	cr_expect(holds(&sa, 1) && holds(&sa, 4) && holds(&sa, 5) && holds(&sa, 6));
+	cr_expect_eq(sa_check(&sa, "plru", NULL), 0);
+	sa_fini(&sa);
+}
+
+/* The documented generator: xorshift64 with shifts 13, 7, 17. */
+static uint64_t ref_xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+Test(sa, seeded_random_victims_follow_xorshift64)
+{
+	struct sa sa;
+	uint64_t state = 1, key = 100;
+	unsigned i;
+
+	cr_assert_eq(sa_init(&sa, 8, 8, MMU_REPL_RANDOM, 1), 0);
+	for (i = 0; i < 8; i++)
+		cr_expect_eq(sa_fill(&sa, 0, key++), i); /* invalid ways first, no draw */
+	/* First draw from state 1, by hand: 1 ^ 1<<13 = 8193; ^ 8193>>7 = 8257;
+	 * ^ 8257<<17 = 1082269761; % 8 = 1. */
+	cr_expect_eq(sa_fill(&sa, 0, key++), 1);
+	ref_xorshift(&state);
+	cr_expect_eq(state, 1082269761ull);
+	for (i = 0; i < 50; i++) {
+		uint32_t want = (uint32_t)(ref_xorshift(&state) % 8);
+		cr_expect_eq(sa_fill(&sa, 0, key++), want, "draw %u", i);
+	}
+	sa_fini(&sa);
+}
+
+Test(sa, modulo_indexing_matches_the_remainder_operator)
+{
+	static const uint32_t sets[] = {1, 3, 7, 12, 72, 384, 1000, 1536, 12345, 1u << 20};
+	struct sa sa;
+	uint64_t x = 88172645463325252ull;
+	unsigned i, j;
+
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		cr_assert_eq(sa_init(&sa, sets[i], 1, MMU_REPL_LRU, 1), 0);
+		cr_expect_eq(sa_set(&sa, 0), 0);
+		cr_expect_eq(sa_set(&sa, ~0ull), ~0ull % sets[i]);
+		cr_expect_eq(sa_set(&sa, 1ull << 63), (1ull << 63) % sets[i]);
+		for (j = 0; j < 20000; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			uint64_t k = j & 1 ? x : x >> (j % 64);
+			cr_assert_eq(sa_set(&sa, k), k % sets[i], "key %#llx mod %u",
+			             (unsigned long long)k, sets[i]);
+		}
+		sa_fini(&sa);
+	}
+}
+
+/* The MRU fast path and the plain scan make the same decisions. */
+static void fast_path_agrees(enum mmu_repl repl)
+{
+	struct sa fast, ref;
+	uint64_t rng = 12345;
+	unsigned i;
+
+	cr_assert_eq(sa_init(&fast, 64, 4, repl, 7), 0);
+	cr_assert_eq(sa_init(&ref, 64, 4, repl, 7), 0);
+	for (i = 0; i < 200000; i++) {
+		uint64_t r = sa_xorshift(&rng);
+		/* Mostly repeat the last key, so the MRU path runs often. */
+		uint64_t key = (r & 3) ? (r >> 8) % 8 : (r >> 8) % 96;
+		uint32_t set = sa_set(&fast, key);
+		int a = sa_lookup(&fast, set, key, key);
+		int b = sa_lookup_slow(&ref, set, key, key);
+		cr_assert_eq(a, b, "step %u key %llu", i, (unsigned long long)key);
+		if (a < 0)
+			cr_assert_eq(sa_fill(&fast, set, key), sa_fill(&ref, set, key), "step %u",
+			             i);
+	}
+	cr_expect_eq(sa_check(&fast, "fast", NULL), 0);
+	sa_fini(&fast);
+	sa_fini(&ref);
+}
+
+Test(sa, mru_fast_path_agrees_with_reference_lru)
+{
+	fast_path_agrees(MMU_REPL_LRU);
+}
+Test(sa, mru_fast_path_agrees_with_reference_plru)
+{
+	fast_path_agrees(MMU_REPL_PLRU);
+}
+Test(sa, mru_fast_path_agrees_with_reference_random)
+{
+	fast_path_agrees(MMU_REPL_RANDOM);
+}
+
+Test(sa, check_detects_a_duplicated_tag)
+{
+	struct sa sa;
+	struct vmemsim_err err = {0};
+
+	cr_assert_eq(sa_init(&sa, 8, 4, MMU_REPL_LRU, 1), 0);
+	sa_fill(&sa, 0, 4);
+	sa_fill(&sa, 0, 8);
+	sa.tag[1] = 4;
+	cr_expect_eq(sa_check(&sa, "dtlb", &err), VMEMSIM_ECORRUPT);
+	cr_expect_str_eq(err.msg, "dtlb: set 0: tag 0x4 in ways 0 and 1");
+	sa_fini(&sa);
+}
+
+Test(sa, geometry_errors_are_rejected)
+{
+	struct sa sa;
+
+	cr_expect_eq(sa_init(&sa, 10, 4, MMU_REPL_LRU, 1), VMEMSIM_EINVAL);
+	cr_expect_eq(sa_init(&sa, 0, 4, MMU_REPL_LRU, 1), VMEMSIM_EINVAL);
+	cr_expect_eq(sa_init(&sa, 8, 0, MMU_REPL_LRU, 1), VMEMSIM_EINVAL);
+}
