@@ -250,35 +250,41 @@ static int next_frame(struct trace_reader *r, struct vtr_state *s, struct vmemsi
 	return corrupt(r, at, err, "unknown frame magic");
 }
 
+/* The hot loop.  State is copied into locals so the stores to out[] (also
+ * uint64_t) cannot alias it and force reloads. */
 static long decode(struct trace_reader *r, struct vtr_state *s, struct trace_rec *out, size_t cap,
                    struct vmemsim_err *err)
 {
 	uint32_t i = s->pos, end = s->n - s->pos < cap ? s->n : s->pos + (uint32_t)cap;
-	uint64_t pc = s->last_pc;
+	uint64_t pc = s->last_pc, lv[TRACE_NR_TYPES], bt[TRACE_NR_TYPES] = {0};
+	const uint8_t *tc = s->type_col, *sc = s->size_col, *vc = s->va_col, *pcc = s->pc_col;
 	struct trace_rec *o = out;
 
+	memcpy(lv, s->last_va, sizeof(lv));
 	for (; i < end; i++, o++) {
-		uint32_t t = s->type_col[i];
-		uint32_t size = vtr_get16(s->size_col + 2 * i);
-		if (t >= TRACE_NR_TYPES || size == 0) {
-			char m[96];
-			snprintf(m, sizeof(m), "record %llu has type %u size %u",
-			         (unsigned long long)(s->records - s->n + i), t, size);
-			s->pos = i;
-			trace_reader_defer(r, corrupt(r, r->src.off, err, m), err);
+		uint32_t t = tc[i], size = vtr_get16(sc + 2 * (size_t)i);
+		if (__builtin_expect(t >= TRACE_NR_TYPES || size == 0, 0))
 			break;
-		}
-		s->last_va[t] += vtr_get64(s->va_col + 8 * (size_t)i);
-		pc += vtr_get64(s->pc_col + 8 * (size_t)i);
-		o->va = s->last_va[t];
+		lv[t] += vtr_get64(vc + 8 * (size_t)i);
+		pc += vtr_get64(pcc + 8 * (size_t)i);
+		o->va = lv[t];
 		o->pc = pc;
 		o->size = size;
 		o->type = t;
-		s->by_type[t]++;
+		bt[t]++;
 	}
+	memcpy(s->last_va, lv, sizeof(lv));
 	s->last_pc = pc;
-	if (!r->sticky_rc)
-		s->pos = end;
+	for (int t = 0; t < TRACE_NR_TYPES; t++)
+		s->by_type[t] += bt[t];
+	s->pos = i;
+	if (i < end) {
+		char m[96];
+		snprintf(m, sizeof(m), "record %llu has type %u size %u",
+		         (unsigned long long)(s->records - s->n + i), tc[i],
+		         vtr_get16(sc + 2 * (size_t)i));
+		trace_reader_defer(r, corrupt(r, r->src.off, err, m), err);
+	}
 	return o - out;
 }
 
