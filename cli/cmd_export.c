@@ -121,7 +121,7 @@ static int export_csv(struct db *db, const char *where, struct vmemsim_err *err)
 {
 	struct names nm = {0};
 	struct sbuf sql = {0};
-	struct cli_table *t;
+	struct db_cli_rows *rows;
 	int rc = metric_names(db, &nm, err);
 
 	if (rc)
@@ -136,11 +136,11 @@ static int export_csv(struct db *db, const char *where, struct vmemsim_err *err)
 	sb_add(&sql, " FROM runs r WHERE (");
 	sb_add(&sql, where ? where : "1");
 	sb_add(&sql, "\n) ORDER BY id");
-	t = cli_table_new();
-	rc = db_query(db, sql.s, db_cli_table_row, t, err);
+	rows = db_cli_rows_new();
+	rc = db_query(db, sql.s, db_cli_rows_add, rows, err);
 	if (!rc)
-		cli_table_print(t, stdout, CLI_FMT_CSV);
-	cli_table_free(t);
+		db_cli_rows_print(rows, stdout, CLI_FMT_CSV);
+	db_cli_rows_free(rows);
 	free(sql.s);
 	names_free(&nm);
 	return rc;

@@ -35,7 +35,7 @@ int cmd_query(int argc, char **argv)
 	const char *path = DB_CLI_DEFAULT_PATH;
 	enum cli_format fmt = CLI_FMT_TABLE;
 	struct vmemsim_err err = {0};
-	struct cli_table *t;
+	struct db_cli_rows *rows;
 	struct db *db;
 	int c, rc;
 
@@ -55,14 +55,11 @@ int cmd_query(int argc, char **argv)
 		                                    : "expected one SQL statement (quote it)");
 	if (db_open(&db, path, DB_OPEN_READONLY, &err))
 		return cli_fail(&err);
-	t = cli_table_new();
-	rc = db_query(db, argv[optind], db_cli_table_row, t, &err);
+	rows = db_cli_rows_new();
+	rc = db_query(db, argv[optind], db_cli_rows_add, rows, &err);
 	db_close(db);
-	if (rc) {
-		cli_table_free(t);
-		return cli_fail(&err);
-	}
-	cli_table_print(t, stdout, fmt);
-	cli_table_free(t);
-	return CLI_EXIT_OK;
+	if (!rc)
+		db_cli_rows_print(rows, stdout, fmt);
+	db_cli_rows_free(rows);
+	return rc ? cli_fail(&err) : CLI_EXIT_OK;
 }

@@ -3,6 +3,8 @@
  * every run command (see db_cli.h).
  */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "db_cli.h"
@@ -81,8 +83,6 @@ int db_cli_fail(struct db_cli *d, const char *msg)
 
 /* ---- output helpers for query, compare and export ------------------- */
 
-/* Reals get enough digits to tell rates apart without flooding the table;
- * JSON always gets all 17. */
 int db_cli_precision(double v)
 {
 	double a = fabs(v);
@@ -91,24 +91,120 @@ int db_cli_precision(double v)
 	return a >= 1 ? 4 : 6;
 }
 
-int db_cli_table_row(void *ctx, unsigned ncols, const char *const *names,
-                     const struct db_value *vals)
+void db_cli_exact(char *buf, size_t len, double v)
 {
-	struct cli_table *t = ctx;
-
-	for (unsigned i = 0; i < ncols; i++) {
-		if (!vals) {
-			cli_table_column(t, names[i]);
-			continue;
-		}
-		switch (vals[i].type) {
-		case DB_INT: cli_table_i64(t, vals[i].i); break;
-		case DB_REAL: cli_table_double(t, vals[i].d, db_cli_precision(vals[i].d)); break;
-		case DB_TEXT: cli_table_str(t, vals[i].s); break;
-		case DB_NULL: cli_table_null(t); break;
-		}
+	/* the shortest of 15..17 significant digits that reads back exactly */
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(buf, len, "%.*g", digits, v);
+		if (strtod(buf, NULL) == v)
+			return;
 	}
-	if (vals)
-		cli_table_end_row(t);
+}
+
+struct db_cli_rows {
+	unsigned ncols;
+	char **names;
+	struct db_value *cells; /* .s owned (strdup) for DB_TEXT */
+	size_t ncells;
+};
+
+struct db_cli_rows *db_cli_rows_new(void)
+{
+	struct db_cli_rows *r = calloc(1, sizeof(*r));
+	if (!r)
+		abort(); /* out of memory in the CLI: nothing sensible to do */
+	return r;
+}
+
+void db_cli_rows_free(struct db_cli_rows *r)
+{
+	if (!r)
+		return;
+	for (unsigned i = 0; i < r->ncols; i++)
+		free(r->names[i]);
+	for (size_t i = 0; i < r->ncells; i++)
+		free((char *)r->cells[i].s);
+	free(r->names);
+	free(r->cells);
+	free(r);
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+	if (!d)
+		abort();
+	return d;
+}
+
+int db_cli_rows_add(void *ctx, unsigned ncols, const char *const *names,
+                    const struct db_value *vals)
+{
+	struct db_cli_rows *r = ctx;
+
+	if (!vals) {
+		r->ncols = ncols;
+		r->names = calloc(ncols ? ncols : 1, sizeof(char *));
+		if (!r->names)
+			abort();
+		for (unsigned i = 0; i < ncols; i++)
+			r->names[i] = xstrdup(names[i]);
+		return 0;
+	}
+	r->cells = realloc(r->cells, (r->ncells + ncols) * sizeof(*r->cells));
+	if (!r->cells)
+		abort();
+	for (unsigned i = 0; i < ncols; i++) {
+		struct db_value *c = &r->cells[r->ncells++];
+		*c = vals[i];
+		c->s = vals[i].type == DB_TEXT ? xstrdup(vals[i].s) : NULL;
+	}
 	return 0;
+}
+
+/* One precision per column of reals, so that the decimal points line up. */
+static int column_precision(const struct db_cli_rows *r, unsigned col)
+{
+	int prec = 0;
+	for (size_t i = col; i < r->ncells; i += r->ncols) {
+		const struct db_value *c = &r->cells[i];
+		if (c->type == DB_REAL && c->d != 0 && db_cli_precision(c->d) > prec)
+			prec = db_cli_precision(c->d);
+	}
+	return prec ? prec : 2;
+}
+
+void db_cli_rows_print(const struct db_cli_rows *r, FILE *out, enum cli_format fmt)
+{
+	struct cli_table *t = cli_table_new();
+	int *prec = calloc(r->ncols ? r->ncols : 1, sizeof(*prec));
+	char buf[40];
+
+	if (!prec)
+		abort();
+	for (unsigned i = 0; i < r->ncols; i++) {
+		cli_table_column(t, r->names[i]);
+		prec[i] = column_precision(r, i);
+	}
+	for (size_t i = 0; r->ncols && i < r->ncells; i++) {
+		const struct db_value *c = &r->cells[i];
+		switch (c->type) {
+		case DB_INT: cli_table_i64(t, c->i); break;
+		case DB_TEXT: cli_table_str(t, c->s); break;
+		case DB_NULL: cli_table_null(t); break;
+		case DB_REAL:
+			if (fmt == CLI_FMT_CSV && isfinite(c->d)) {
+				db_cli_exact(buf, sizeof(buf), c->d); /* CSV is for programs */
+				cli_table_str(t, buf);
+			} else {
+				cli_table_double(t, c->d, prec[i % r->ncols]);
+			}
+			break;
+		}
+		if (i % r->ncols == r->ncols - 1)
+			cli_table_end_row(t);
+	}
+	cli_table_print(t, out, fmt);
+	cli_table_free(t);
+	free(prec);
 }

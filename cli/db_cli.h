@@ -39,7 +39,9 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "cli.h"
 #include "../db/db.h"
 
 /* getopt_long codes for the two options (outside the char range). */
@@ -81,11 +83,19 @@ int db_cli_fail(struct db_cli *d, const char *msg);
 
 /* ---- Output helpers shared by query, compare and export ---------------- */
 
-/* Digits after the point for a real in a table or CSV cell (JSON gets all). */
+/* Digits after the point for a real in a table cell (JSON gets all). */
 int db_cli_precision(double v);
-/* A db_row_fn that appends rows to a struct cli_table (ctx); the header call
- * (vals == NULL) adds the columns. */
-int db_cli_table_row(void *ctx, unsigned ncols, const char *const *names,
-                     const struct db_value *vals);
+/* v with the fewest significant digits (15..17) that read back exactly. */
+void db_cli_exact(char *buf, size_t len, double v);
+
+/* Rows collected from db_query, printed once all are known: the table gets
+ * one precision per column, CSV exact reals, JSON numbers as numbers. */
+struct db_cli_rows;
+struct db_cli_rows *db_cli_rows_new(void);
+/* A db_row_fn; ctx is the struct db_cli_rows. */
+int db_cli_rows_add(void *ctx, unsigned ncols, const char *const *names,
+                    const struct db_value *vals);
+void db_cli_rows_print(const struct db_cli_rows *r, FILE *out, enum cli_format fmt);
+void db_cli_rows_free(struct db_cli_rows *r);
 
 #endif /* VMEMSIM_CLI_DB_CLI_H */
