@@ -226,8 +226,10 @@ static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t va, int size,
 	uint64_t pc = va;
 	if (t != MMU_FETCH)
 		uc_reg_read(uc, UC_X86_REG_RIP, &pc);
-	if (e->mmu && mmu_access(e->mmu, va, size > 0 ? (uint32_t)size : 1, t, pc,
-	                         &e->fault.walk) == VMEMSIM_EFAULT) {
+	uint64_t pa;
+	/* translate only: the access never happened, so it is not counted as a
+	 * load/store/fetch (the emulator's own counts agree) */
+	if (e->mmu && mmu_translate(e->mmu, va, t, pc, &pa, &e->fault.walk) == VMEMSIM_EFAULT) {
 		e->fault.have_walk = true;
 		emu_fault_fill(e, va, pc, (uint32_t)size, t);
 		emu_retire_cur(e, t == MMU_FETCH ? 0 : pc);

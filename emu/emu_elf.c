@@ -255,6 +255,8 @@ static int syms_merge(struct emu *e, struct emu_symbol_ent *v, size_t n)
 		e->syms = p;
 		e->cap_syms = cap;
 	}
+	if (!n)
+		return 0;
 	memcpy(e->syms + e->nr_syms, v, n * sizeof(*v));
 	e->nr_syms += n;
 	qsort(e->syms, e->nr_syms, sizeof(*e->syms), sym_cmp);

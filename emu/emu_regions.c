@@ -104,7 +104,8 @@ static int regions_clear(struct emu *e, uint64_t first, uint64_t last, struct vm
 		/* re-added parts went to the end; they do not overlap, so the
 		 * scan from i stays correct */
 	}
-	qsort(e->regions, e->nr_regions, sizeof(e->regions[0]), region_cmp);
+	if (e->nr_regions > 1)
+		qsort(e->regions, e->nr_regions, sizeof(e->regions[0]), region_cmp);
 	return rc;
 }
 
@@ -169,7 +170,8 @@ int emu_map_from_page_tables(struct emu *e, uint64_t va_start, uint64_t va_end,
 			region_del(e, e->nr_regions - 1);
 		return c.rc;
 	}
-	qsort(e->regions, e->nr_regions, sizeof(e->regions[0]), region_cmp);
+	if (e->nr_regions > 1)
+		qsort(e->regions, e->nr_regions, sizeof(e->regions[0]), region_cmp);
 	return 0;
 }
 

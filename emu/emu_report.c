@@ -80,6 +80,13 @@ static const char *level_entry_name(enum mmu_level l)
 static void format_walk(const struct mmu_fault *w, char *buf, size_t len, size_t *pos)
 {
 	uint32_t ec = w->error_code;
+	if (ec & MMU_FAULT_NONCANONICAL) {
+		APPEND(buf, len, *pos, "\n  non-canonical address (#GP on hardware)");
+		return;
+	}
+	if (ec & MMU_FAULT_BADPHYS)
+		APPEND(buf, len, *pos, "\n  a paging structure lies outside guest memory");
+	ec &= ~(MMU_FAULT_NONCANONICAL | MMU_FAULT_BADPHYS);
 	APPEND(buf, len, *pos, "\n  #PF error code 0x%x (%s, %s, %s%s%s)", ec,
 	       ec & PF_P ? "protection violation" : "not present",
 	       ec & PF_I   ? "instruction fetch"

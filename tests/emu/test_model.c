@@ -142,3 +142,23 @@ Test(emu_model, hot_spots_point_at_the_instructions_that_miss)
 	cr_assert_str_eq(fn[0].symbol, "page_walk");
 	fx_fini(&f);
 }
+
+Test(emu_model, a_non_canonical_address_is_reported_as_such_and_not_counted_as_a_load)
+{
+	struct fx f;
+	fx_init(&f, true, NULL);
+	struct emu_result res;
+	uint64_t p = 0x8000000000000000ull;
+	cr_assert_eq(fx_call(&f, "touch", &p, 1, NULL, &res), VMEMSIM_EFAULT);
+	cr_assert_eq(res.stop, EMU_STOP_FAULT);
+	cr_assert_eq(res.fault.va, p);
+	cr_assert(res.fault.walk.error_code & MMU_FAULT_NONCANONICAL);
+	char buf[1024];
+	emu_fault_format(&res.fault, buf, sizeof(buf));
+	cr_assert(strstr(buf, "non-canonical"), "%s", buf);
+	struct mmu_stats st;
+	mmu_stats_snapshot(f.mmu, &st);
+	cr_assert_eq(mmu_stats_total(&st, MMU_C_loads), res.loads,
+	             "the refused load is in neither");
+	fx_fini(&f);
+}
