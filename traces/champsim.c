@@ -116,7 +116,7 @@ static int xz_fill(struct trace_reader *r, struct champsim_state *s, struct vmem
 			                    "byte offset %llu; %llu records were read before it)",
 			                    r->src.name, why, (unsigned long long)(s->lz.total_in),
 			                    (unsigned long long)s->lz.total_out,
-			                    (unsigned long long)r->delivered);
+			                    (unsigned long long)trace_reader_produced(r));
 		}
 	}
 	s->ilen = CHAMPSIM_IBUF - s->lz.avail_out;
@@ -160,7 +160,7 @@ static int expand(struct trace_reader *r, struct champsim_state *s, const uint8_
 		                    "read before it)",
 		                    r->src.name, (unsigned long long)s->dec_off,
 		                    s->xz ? " (decompressed)" : "", p[8], p[9],
-		                    (unsigned long long)r->delivered);
+		                    (unsigned long long)trace_reader_produced(r));
 	s->out[k++] =
 	    (struct trace_rec){.va = ip, .pc = ip, .size = CHAMPSIM_SIZE, .type = TRACE_FETCH};
 	for (int i = 0; i < 4; i++) {
@@ -207,7 +207,7 @@ static int next_instr(struct trace_reader *r, struct champsim_state *s, struct v
 		                    "record has %zu of 64 bytes (%llu records were read before it)",
 		                    r->src.name, (unsigned long long)s->dec_off,
 		                    s->xz ? " (decompressed)" : "", s->ilen - s->ipos,
-		                    (unsigned long long)r->delivered);
+		                    (unsigned long long)trace_reader_produced(r));
 	}
 	rc = expand(r, s, s->ibuf + s->ipos, err);
 	if (rc)

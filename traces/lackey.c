@@ -127,7 +127,7 @@ static int garbage(struct trace_reader *r, struct lackey_state *s, const char *p
 	    err, VMEMSIM_ECORRUPT,
 	    "%s:%llu: not a lackey line: '%.*s%s' (%llu records were read before it)", r->src.name,
 	    (unsigned long long)s->line, shown, p, end - p > shown ? "..." : "",
-	    (unsigned long long)r->delivered);
+	    (unsigned long long)trace_reader_produced(r));
 }
 
 /* One line [p, end) into out[0..1]; returns records produced or an error. */

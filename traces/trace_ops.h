@@ -55,6 +55,16 @@ struct trace_reader {
 	struct vmemsim_err sticky_err;
 };
 
+/* Records a format has produced so far (delivered, in the caller's current
+ * batch, or pending): what an error message calls "read before it". */
+static inline uint64_t trace_reader_produced(const struct trace_reader *r)
+{
+	uint64_t n = 0;
+	for (int t = 0; t < TRACE_NR_TYPES; t++)
+		n += r->info.by_type[t];
+	return n;
+}
+
 /* Set the deferred error (first one wins). */
 int trace_reader_defer(struct trace_reader *r, int rc, const struct vmemsim_err *e);
 
