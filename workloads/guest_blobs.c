@@ -12,11 +12,11 @@
 
 #define WL_BLOB(sym, file)                                                                         \
 	__asm__(".section .rodata\n"                                                               \
-		".balign 64\n"                                                                     \
-		".globl " #sym "_start\n" #sym "_start:\n"                                         \
-		".incbin \"" WL_GUEST_ELF_DIR "/" file "\"\n"                                      \
-		".globl " #sym "_end\n" #sym "_end:\n"                                             \
-		".previous\n")
+	        ".balign 64\n"                                                                     \
+	        ".globl " #sym "_start\n" #sym "_start:\n"                                         \
+	        ".incbin \"" WL_GUEST_ELF_DIR "/" file "\"\n"                                      \
+	        ".globl " #sym "_end\n" #sym "_end:\n"                                             \
+	        ".previous\n")
 
 WL_BLOB(wl_blob_flatmem, "guest-flatmem.elf");
 WL_BLOB(wl_blob_sparse_static, "guest-sparse-static.elf");
@@ -38,13 +38,13 @@ WL_BLOB_DECL(wl_blob_vmemmap_hvo);
 static const struct {
 	const uint8_t *start, *end;
 } blobs[SPARSE_NR_MODELS] = {
-	[SPARSE_MODEL_FLATMEM] = {wl_blob_flatmem_start, wl_blob_flatmem_end},
-	[SPARSE_MODEL_STATIC] = {wl_blob_sparse_static_start, wl_blob_sparse_static_end},
-	[SPARSE_MODEL_EXTREME] = {wl_blob_sparse_extreme_start, wl_blob_sparse_extreme_end},
-	[SPARSE_MODEL_VMEMMAP_4K] = {wl_blob_vmemmap_4k_start, wl_blob_vmemmap_4k_end},
-	[SPARSE_MODEL_VMEMMAP_2M] = {wl_blob_vmemmap_2m_start, wl_blob_vmemmap_2m_end},
-	[SPARSE_MODEL_VMEMMAP_ALTMAP] = {wl_blob_vmemmap_altmap_start, wl_blob_vmemmap_altmap_end},
-	[SPARSE_MODEL_VMEMMAP_HVO] = {wl_blob_vmemmap_hvo_start, wl_blob_vmemmap_hvo_end},
+    [SPARSE_MODEL_FLATMEM] = {wl_blob_flatmem_start, wl_blob_flatmem_end},
+    [SPARSE_MODEL_STATIC] = {wl_blob_sparse_static_start, wl_blob_sparse_static_end},
+    [SPARSE_MODEL_EXTREME] = {wl_blob_sparse_extreme_start, wl_blob_sparse_extreme_end},
+    [SPARSE_MODEL_VMEMMAP_4K] = {wl_blob_vmemmap_4k_start, wl_blob_vmemmap_4k_end},
+    [SPARSE_MODEL_VMEMMAP_2M] = {wl_blob_vmemmap_2m_start, wl_blob_vmemmap_2m_end},
+    [SPARSE_MODEL_VMEMMAP_ALTMAP] = {wl_blob_vmemmap_altmap_start, wl_blob_vmemmap_altmap_end},
+    [SPARSE_MODEL_VMEMMAP_HVO] = {wl_blob_vmemmap_hvo_start, wl_blob_vmemmap_hvo_end},
 };
 
 int wl_guest_image(enum sparse_model model, const void **elf, size_t *len)

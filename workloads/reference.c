@@ -18,27 +18,26 @@
 #define MEASURE_SEED(s) ((s) ^ 1)
 
 static int page_of(const struct sparse_machine *m, uint64_t pfn, uint64_t *va,
-		   struct vmemsim_err *err)
+                   struct vmemsim_err *err)
 {
 	int rc = sparse_pfn_to_page(m, pfn, va);
 	if (rc)
 		return vmemsim_errf(err, rc, "reference: pfn_to_page(%#llx) failed: %s",
-				    (unsigned long long)pfn, vmemsim_rc_name(rc));
+		                    (unsigned long long)pfn, vmemsim_rc_name(rc));
 	return 0;
 }
 
-static int read64(const struct sparse_machine *m, uint64_t va, uint64_t *v,
-		  struct vmemsim_err *err)
+static int read64(const struct sparse_machine *m, uint64_t va, uint64_t *v, struct vmemsim_err *err)
 {
 	int rc = sparse_read64(m, va, v);
 	if (rc)
 		return vmemsim_errf(err, rc, "reference: va %#llx is unmapped",
-				    (unsigned long long)va);
+		                    (unsigned long long)va);
 	return 0;
 }
 
 static int ref_pfn_scan(const struct wl_args *a, const struct sparse_machine *m,
-			struct wl_expect *out, struct vmemsim_err *err)
+                        struct wl_expect *out, struct vmemsim_err *err)
 {
 	uint64_t cs = WL_CHECKSUM_INIT, valid = 0, end = a->v[0] + a->v[1];
 
@@ -56,7 +55,7 @@ static int ref_pfn_scan(const struct wl_args *a, const struct sparse_machine *m,
 }
 
 static int ref_random_touch(const struct wl_args *a, const struct sparse_machine *m,
-			    struct wl_expect *out, struct vmemsim_err *err)
+                            struct wl_expect *out, struct vmemsim_err *err)
 {
 	struct wl_pieces ps;
 	uint64_t s = MEASURE_SEED(a->seed), cs = WL_CHECKSUM_INIT, n = a->v[0];
@@ -73,7 +72,7 @@ static int ref_random_touch(const struct wl_args *a, const struct sparse_machine
 }
 
 static int ref_page_to_pfn(const struct wl_args *a, const struct sparse_machine *m,
-			   struct wl_expect *out, struct vmemsim_err *err)
+                           struct wl_expect *out, struct vmemsim_err *err)
 {
 	struct wl_pieces ps;
 	uint64_t n = a->v[0], npages = a->v[1], s = a->seed, cs = WL_CHECKSUM_INIT;
@@ -99,7 +98,7 @@ static int ref_page_to_pfn(const struct wl_args *a, const struct sparse_machine 
 }
 
 static int ref_zone_device(const struct wl_args *a, const struct sparse_machine *m,
-			   struct wl_expect *out, struct vmemsim_err *err)
+                           struct wl_expect *out, struct vmemsim_err *err)
 {
 	const struct sparse_boot_dev_range *d = &sparse_machine_boot_params(m)->dev_ranges[a->v[1]];
 	uint64_t start = d->first_data_pfn, end = start + a->v[2], cs = WL_CHECKSUM_INIT;
@@ -117,7 +116,7 @@ static int ref_zone_device(const struct wl_args *a, const struct sparse_machine 
 }
 
 static int ref_kmap(const struct wl_args *a, const struct sparse_machine *m, bool table,
-		    struct wl_expect *out, struct vmemsim_err *err)
+                    struct wl_expect *out, struct vmemsim_err *err)
 {
 	struct wl_pieces ps;
 	uint64_t s = MEASURE_SEED(a->seed), cs = WL_CHECKSUM_INIT, found = 0, n = a->v[0];
@@ -127,12 +126,12 @@ static int ref_kmap(const struct wl_args *a, const struct sparse_machine *m, boo
 		uint64_t pfn = wl_pieces_rank(&ps, wl_rand_below(&s, ps.total));
 		uint64_t kaddr = 0, v = 0;
 		int rc = table ? sparse_pfn_to_kaddr_table(m, pfn, &kaddr, NULL)
-			       : sparse_pfn_to_kaddr_list(m, pfn, &kaddr, NULL);
+		               : sparse_pfn_to_kaddr_list(m, pfn, &kaddr, NULL);
 		if (rc == VMEMSIM_ENOENT)
 			kaddr = 0;
 		else if (rc)
 			return vmemsim_errf(err, rc, "reference: kaddr of pfn %#llx: %s",
-					    (unsigned long long)pfn, vmemsim_rc_name(rc));
+			                    (unsigned long long)pfn, vmemsim_rc_name(rc));
 		if (kaddr) {
 			found++;
 			if (a->v[1] && read64(m, kaddr, &v, err))
@@ -144,8 +143,8 @@ static int ref_kmap(const struct wl_args *a, const struct sparse_machine *m, boo
 	return 0;
 }
 
-static int ref_chase(const struct wl_args *a, const struct sparse_machine *m,
-		     struct wl_expect *out, struct vmemsim_err *err)
+static int ref_chase(const struct wl_args *a, const struct sparse_machine *m, struct wl_expect *out,
+                     struct vmemsim_err *err)
 {
 	struct wl_pieces ps;
 	uint64_t nodes = a->v[0], stride = a->v[1], hops = a->v[2], s = a->seed;
@@ -187,9 +186,8 @@ out:
 
 int wl_ref_buddy(const struct wl_args *a, struct wl_expect *out, struct vmemsim_err *err);
 
-int wl_reference(const struct wl_desc *wl, const struct wl_args *a,
-		 const struct sparse_machine *m, uint64_t pgmap_va, struct wl_expect *out,
-		 struct vmemsim_err *err)
+int wl_reference(const struct wl_desc *wl, const struct wl_args *a, const struct sparse_machine *m,
+                 uint64_t pgmap_va, struct wl_expect *out, struct vmemsim_err *err)
 {
 	(void)pgmap_va;
 	switch (wl->id) {

@@ -13,46 +13,85 @@
 
 #include "wl_internal.h"
 
-#define P(n, d, lo, hi, sc, h) {.name = n, .def = d, .min = lo, .max = hi, .scales = sc, .help = h}
+#define P(n, d, lo, hi, sc, h)                                                                     \
+	{                                                                                          \
+		.name = n, .def = d, .min = lo, .max = hi, .scales = sc, .help = h                 \
+	}
 #define MAXPFN (1ull << 40)
 
 static const struct wl_desc registry[] = {
-	{"pfn-scan", WL_PFN_SCAN, "linear pfn scan with pfn_valid, reading each valid page's flags (compaction-style)",
-	 "pfn_to_page", true, 2,
-	 {P("start_pfn", 0, 0, MAXPFN, false, "first pfn scanned"),
-	  P("nr_pfns", 262144, 1, MAXPFN, true, "pfns scanned (capped at the end of the physical span)")}},
-	{"random-touch", WL_RANDOM_TOUCH, "random RAM pfn -> pfn_to_page -> read page->flags",
-	 "pfn_to_page", true, 2,
-	 {P("iterations", 200000, 1, 1ull << 40, true, "lookups"),
-	  P("write", 0, 0, 1, false, "also increment _refcount (pages outside the hugetlb pool)")}},
-	{"page-to-pfn", WL_PAGE_TO_PFN, "page_to_pfn on random struct pages (pointers prepared in setup)",
-	 "page_to_pfn", true, 2,
-	 {P("iterations", 200000, 1, 1ull << 40, true, "page_to_pfn calls"),
-	  P("pages", 16384, 1, 1ull << 24, false, "distinct struct pages drawn from")}},
-	{"buddy", WL_BUDDY, "buddy allocator alloc/free with merging on struct pages (page_alloc.c core)",
-	 "alloc/free", true, 4,
-	 {P("start_pfn", WL_AUTO, 0, MAXPFN, false, "first pfn of the zone (1024-aligned; auto: largest RAM range outside the hugetlb pool)"),
-	  P("nr_pages", 65536, 1024, 1ull << 26, false, "zone size in pages (multiple of 1024)"),
-	  P("iterations", 100000, 1, 1ull << 40, true, "alloc or free operations"),
-	  P("max_order", 3, 0, 10, false, "allocations are of order 0..max_order")}},
-	{"zone-device", WL_ZONE_DEVICE, "memmap_init_zone_device over a device range (seed 002)",
-	 "struct page init", false, 3,
-	 {P("passes", 1, 1, 16, false, "times the whole range is initialised (2: the double init of seed 002)"),
-	  P("dev", 0, 0, SPARSE_BOOT_MAX_DEV_RANGES - 1, false, "index of the device range"),
-	  P("nr_pfns", 262144, 0, MAXPFN, true, "pfns initialised per pass (0: the whole range)")}},
-	{"kmap-list", WL_KMAP_LIST, "pfn -> kernel address of page-less device pfns by walking the range list (seed 004)",
-	 "lookup", false, 2,
-	 {P("iterations", 100000, 1, 1ull << 40, true, "lookups"),
-	  P("touch", 1, 0, 1, false, "read the first word at the address found")}},
-	{"kmap-table", WL_KMAP_TABLE, "pfn -> kernel address of page-less device pfns through the section table (seed 004)",
-	 "lookup", false, 2,
-	 {P("iterations", 100000, 1, 1ull << 40, true, "lookups"),
-	  P("touch", 1, 0, 1, false, "read the first word at the address found")}},
-	{"chase", WL_CHASE, "TLB-reach pointer chase through page->lru.next of spread-out struct pages",
-	 "hop", false, 3,
-	 {P("nodes", 4096, 2, 1ull << 24, false, "struct pages in the cycle"),
-	  P("stride", 64, 1, 1ull << 20, false, "pfns between nodes (64 = one node per 4 KiB of memmap)"),
-	  P("hops", 200000, 1, 1ull << 40, true, "pointers followed")}},
+    {"pfn-scan",
+     WL_PFN_SCAN,
+     "linear pfn scan with pfn_valid, reading each valid page's flags (compaction-style)",
+     "pfn_to_page",
+     true,
+     2,
+     {P("start_pfn", 0, 0, MAXPFN, false, "first pfn scanned"),
+      P("nr_pfns", 262144, 1, MAXPFN, true,
+        "pfns scanned (capped at the end of the physical span)")}},
+    {"random-touch",
+     WL_RANDOM_TOUCH,
+     "random RAM pfn -> pfn_to_page -> read page->flags",
+     "pfn_to_page",
+     true,
+     2,
+     {P("iterations", 200000, 1, 1ull << 40, true, "lookups"),
+      P("write", 0, 0, 1, false, "also increment _refcount (pages outside the hugetlb pool)")}},
+    {"page-to-pfn",
+     WL_PAGE_TO_PFN,
+     "page_to_pfn on random struct pages (pointers prepared in setup)",
+     "page_to_pfn",
+     true,
+     2,
+     {P("iterations", 200000, 1, 1ull << 40, true, "page_to_pfn calls"),
+      P("pages", 16384, 1, 1ull << 24, false, "distinct struct pages drawn from")}},
+    {"buddy",
+     WL_BUDDY,
+     "buddy allocator alloc/free with merging on struct pages (page_alloc.c core)",
+     "alloc/free",
+     true,
+     4,
+     {P("start_pfn", WL_AUTO, 0, MAXPFN, false,
+        "first pfn of the zone (1024-aligned; auto: largest RAM range outside the hugetlb pool)"),
+      P("nr_pages", 65536, 1024, 1ull << 26, false, "zone size in pages (multiple of 1024)"),
+      P("iterations", 100000, 1, 1ull << 40, true, "alloc or free operations"),
+      P("max_order", 3, 0, 10, false, "allocations are of order 0..max_order")}},
+    {"zone-device",
+     WL_ZONE_DEVICE,
+     "memmap_init_zone_device over a device range (seed 002)",
+     "struct page init",
+     false,
+     3,
+     {P("passes", 1, 1, 16, false,
+        "times the whole range is initialised (2: the double init of seed 002)"),
+      P("dev", 0, 0, SPARSE_BOOT_MAX_DEV_RANGES - 1, false, "index of the device range"),
+      P("nr_pfns", 262144, 0, MAXPFN, true, "pfns initialised per pass (0: the whole range)")}},
+    {"kmap-list",
+     WL_KMAP_LIST,
+     "pfn -> kernel address of page-less device pfns by walking the range list (seed 004)",
+     "lookup",
+     false,
+     2,
+     {P("iterations", 100000, 1, 1ull << 40, true, "lookups"),
+      P("touch", 1, 0, 1, false, "read the first word at the address found")}},
+    {"kmap-table",
+     WL_KMAP_TABLE,
+     "pfn -> kernel address of page-less device pfns through the section table (seed 004)",
+     "lookup",
+     false,
+     2,
+     {P("iterations", 100000, 1, 1ull << 40, true, "lookups"),
+      P("touch", 1, 0, 1, false, "read the first word at the address found")}},
+    {"chase",
+     WL_CHASE,
+     "TLB-reach pointer chase through page->lru.next of spread-out struct pages",
+     "hop",
+     false,
+     3,
+     {P("nodes", 4096, 2, 1ull << 24, false, "struct pages in the cycle"),
+      P("stride", 64, 1, 1ull << 20, false,
+        "pfns between nodes (64 = one node per 4 KiB of memmap)"),
+      P("hops", 200000, 1, 1ull << 40, true, "pointers followed")}},
 };
 
 #define NR_WORKLOADS (sizeof(registry) / sizeof(registry[0]))
@@ -78,7 +117,7 @@ int wl_lookup(const char *name, const struct wl_desc **out, struct vmemsim_err *
 			return 0;
 		}
 		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
-					registry[i].name);
+		                        registry[i].name);
 		if (len >= sizeof(names))
 			len = sizeof(names) - 1;
 	}
@@ -114,10 +153,26 @@ static int parse_u64(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
 	}
 	if (*end || (shift && v > (UINT64_MAX >> shift)))
 		return -1;
@@ -133,7 +188,7 @@ static void param_names(const struct wl_desc *wl, char *buf, size_t len)
 }
 
 int wl_args_set(struct wl_args *a, const struct wl_desc *wl, const char *assignment,
-		struct vmemsim_err *err)
+                struct vmemsim_err *err)
 {
 	const char *eq = strchr(assignment, '=');
 	char name[64], names[256];
@@ -141,13 +196,13 @@ int wl_args_set(struct wl_args *a, const struct wl_desc *wl, const char *assignm
 
 	if (!eq || eq == assignment || (size_t)(eq - assignment) >= sizeof(name))
 		return vmemsim_errf(err, VMEMSIM_EINVAL, "--param '%s': expected name=value",
-				    assignment);
+		                    assignment);
 	memcpy(name, assignment, (size_t)(eq - assignment));
 	name[eq - assignment] = '\0';
 	if (parse_u64(eq + 1, &v))
 		return vmemsim_errf(err, VMEMSIM_EINVAL,
-				    "--param %s: '%s' is not a number (123, 0x7b, 4k, 2M, 1G)",
-				    name, eq + 1);
+		                    "--param %s: '%s' is not a number (123, 0x7b, 4k, 2M, 1G)",
+		                    name, eq + 1);
 	if (strcmp(name, "seed") == 0) {
 		a->seed = v;
 		return 0;
@@ -156,15 +211,15 @@ int wl_args_set(struct wl_args *a, const struct wl_desc *wl, const char *assignm
 	if (i < 0) {
 		param_names(wl, names, sizeof(names));
 		return vmemsim_errf(err, VMEMSIM_EINVAL,
-				    "--param %s: workload %s has no such parameter (valid: %s)",
-				    name, wl->name, names);
+		                    "--param %s: workload %s has no such parameter (valid: %s)",
+		                    name, wl->name, names);
 	}
 	const struct wl_param_desc *p = &wl->params[i];
 	if (v < p->min || v > p->max)
 		return vmemsim_errf(err, VMEMSIM_EINVAL,
-				    "--param %s=%llu: out of range [%llu, %llu] for %s", name,
-				    (unsigned long long)v, (unsigned long long)p->min,
-				    (unsigned long long)p->max, wl->name);
+		                    "--param %s=%llu: out of range [%llu, %llu] for %s", name,
+		                    (unsigned long long)v, (unsigned long long)p->min,
+		                    (unsigned long long)p->max, wl->name);
 	a->v[i] = v;
 	a->set[i] = true;
 	return 0;
@@ -204,8 +259,7 @@ static void add_piece(struct wl_pieces *ps, uint64_t start, uint64_t end)
 	ps->n++;
 }
 
-void wl_pieces_init(struct wl_pieces *ps, const struct sparse_boot_params *bp,
-		    enum wl_host_set set)
+void wl_pieces_init(struct wl_pieces *ps, const struct sparse_boot_params *bp, enum wl_host_set set)
 {
 	uint64_t hs = bp->hugetlb_start_pfn, he = bp->hugetlb_end_pfn;
 

@@ -42,27 +42,27 @@ static int add_regions(struct wl_machine *w, struct wl_run_result *res, struct v
 	unsigned n = sparse_machine_regions(w->sm, regions);
 
 	for (unsigned i = 0; i < n; i++) {
-		int rc = mmu_add_region(w->mmu, regions[i].name, regions[i].start, regions[i].end,
-					err);
+		int rc =
+		    mmu_add_region(w->mmu, regions[i].name, regions[i].start, regions[i].end, err);
 		if (rc < 0)
 			return rc;
 	}
 	for (unsigned i = 0; i < mmu_nr_regions(w->mmu) && i < MMU_MAX_REGIONS; i++)
 		snprintf(res->region_names[i], sizeof(res->region_names[i]), "%s",
-			 mmu_region_name(w->mmu, i));
+		         mmu_region_name(w->mmu, i));
 	return 0;
 }
 
 static int find_symbol(struct wl_machine *w, const char *name, uint64_t *va,
-		       struct vmemsim_err *err)
+                       struct vmemsim_err *err)
 {
 	if (emu_symbol(w->emu, name, va, NULL))
 		return vmemsim_errf(err, VMEMSIM_ENOENT, "guest image has no symbol '%s'", name);
 	return 0;
 }
 
-static int machine_init(struct wl_machine *w, struct wl_run_config *cfg,
-			struct wl_run_result *res, struct vmemsim_err *err)
+static int machine_init(struct wl_machine *w, struct wl_run_config *cfg, struct wl_run_result *res,
+                        struct vmemsim_err *err)
 {
 	struct sparse_params sp;
 	const void *elf;
@@ -79,10 +79,12 @@ static int machine_init(struct wl_machine *w, struct wl_run_config *cfg,
 		return rc;
 	if ((rc = mmu_create(&w->mmu, cfg->cpu, sparse_machine_phys(w->sm), err)))
 		return rc;
+	/* The boot CPU loads CR3 with the kernel's page tables (PCID 0). */
+	mmu_write_cr3(w->mmu, sparse_machine_pt(w->sm)->root, 0, false);
 	if ((rc = add_regions(w, res, err)))
 		return rc;
 	if ((rc = emu_create(&w->emu, w->mmu, sparse_machine_pt(w->sm), sparse_machine_phys(w->sm),
-			     NULL, err)))
+	                     NULL, err)))
 		return rc;
 	if ((rc = emu_map_from_page_tables(w->emu, 0, 0, err)))
 		return rc;
@@ -101,8 +103,7 @@ static int machine_init(struct wl_machine *w, struct wl_run_config *cfg,
 	return emu_write(w->emu, bp_va, bp, sizeof(*bp), err);
 }
 
-void wl_status_describe(const struct wl_result *r, const struct wl_desc *wl, char *buf,
-			size_t len)
+void wl_status_describe(const struct wl_result *r, const struct wl_desc *wl, char *buf, size_t len)
 {
 	unsigned long long a0 = r->aux[0], a1 = r->aux[1];
 
@@ -113,30 +114,34 @@ void wl_status_describe(const struct wl_result *r, const struct wl_desc *wl, cha
 		return;
 	case WL_ERR_PARAMS: snprintf(buf, len, "wl_params not filled (%#llx)", a0); return;
 	case WL_ERR_ABI:
-		snprintf(buf, len, "layout constant %llu is %#llx, not what the guest was built for",
-			 a0, a1);
+		snprintf(buf, len,
+		         "layout constant %llu is %#llx, not what the guest was built for", a0, a1);
 		return;
 	case WL_ERR_ARG:
 		snprintf(buf, len, "parameter %s=%llu rejected by the guest",
-			 a0 < wl->nr_params ? wl->params[a0].name : "?", a1);
+		         a0 < wl->nr_params ? wl->params[a0].name : "?", a1);
 		return;
 	case WL_ERR_SCRATCH:
 		snprintf(buf, len, "scratch area too small: needs %llu bytes, has %llu", a0, a1);
 		return;
-	case WL_ERR_PHASE: snprintf(buf, len, "phase %llu out of order (after %llu)", a0, a1); return;
-	case WL_ERR_NO_RANGE: snprintf(buf, len, "no usable pfn range (%llu, %#llx)", a0, a1); return;
+	case WL_ERR_PHASE:
+		snprintf(buf, len, "phase %llu out of order (after %llu)", a0, a1);
+		return;
+	case WL_ERR_NO_RANGE:
+		snprintf(buf, len, "no usable pfn range (%llu, %#llx)", a0, a1);
+		return;
 	}
 	snprintf(buf, len, "unknown status %llu", (unsigned long long)r->status);
 }
 
 /* One phase: write wl_params, run to hlt, read wl_result, check its status. */
 static int run_phase(struct wl_machine *w, struct wl_run_config *cfg, enum wl_phase phase,
-		     struct emu_result *er, struct wl_result *out, struct vmemsim_err *err)
+                     struct emu_result *er, struct wl_result *out, struct vmemsim_err *err)
 {
 	struct wl_params p = {.magic = WL_PARAMS_MAGIC,
-			      .workload = (uint64_t)cfg->wl->id,
-			      .phase = (uint64_t)phase,
-			      .seed = cfg->args.seed};
+	                      .workload = (uint64_t)cfg->wl->id,
+	                      .phase = (uint64_t)phase,
+	                      .seed = cfg->args.seed};
 	const char *name = phase == WL_PHASE_SETUP ? "setup" : "measure";
 	char why[160];
 	int rc;
@@ -151,16 +156,17 @@ static int run_phase(struct wl_machine *w, struct wl_run_config *cfg, enum wl_ph
 	}
 	if ((rc = emu_read(w->emu, w->result_va, out, sizeof(*out), err)))
 		return rc;
-	if (out->magic != WL_RESULT_MAGIC || out->status != WL_OK || out->phase != (uint64_t)phase) {
+	if (out->magic != WL_RESULT_MAGIC || out->status != WL_OK ||
+	    out->phase != (uint64_t)phase) {
 		wl_status_describe(out, cfg->wl, why, sizeof(why));
 		return vmemsim_errf(err, VMEMSIM_EINVAL, "%s %s phase: guest reports %s",
-				    cfg->wl->name, name, why);
+		                    cfg->wl->name, name, why);
 	}
 	return 0;
 }
 
 static int compare(const struct wl_run_config *cfg, const struct wl_run_result *res,
-		   struct vmemsim_err *err)
+                   struct vmemsim_err *err)
 {
 	const struct wl_result *g = &res->guest;
 	const struct wl_expect *e = &res->expect;
@@ -168,12 +174,12 @@ static int compare(const struct wl_run_config *cfg, const struct wl_run_result *
 	if (g->checksum == e->checksum && g->ops == e->ops && g->count == e->count)
 		return 0;
 	return vmemsim_errf(err, VMEMSIM_ECHECKSUM,
-			    "%s on %s: guest checksum %#018llx ops %llu count %llu, host "
-			    "reference %#018llx ops %llu count %llu",
-			    cfg->wl->name, sparse_model_name(cfg->model),
-			    (unsigned long long)g->checksum, (unsigned long long)g->ops,
-			    (unsigned long long)g->count, (unsigned long long)e->checksum,
-			    (unsigned long long)e->ops, (unsigned long long)e->count);
+	                    "%s on %s: guest checksum %#018llx ops %llu count %llu, host "
+	                    "reference %#018llx ops %llu count %llu",
+	                    cfg->wl->name, sparse_model_name(cfg->model),
+	                    (unsigned long long)g->checksum, (unsigned long long)g->ops,
+	                    (unsigned long long)g->count, (unsigned long long)e->checksum,
+	                    (unsigned long long)e->ops, (unsigned long long)e->count);
 }
 
 int wl_run(struct wl_run_config *cfg, struct wl_run_result *res, struct vmemsim_err *err)
@@ -193,6 +199,10 @@ int wl_run(struct wl_run_config *cfg, struct wl_run_result *res, struct vmemsim_
 	if ((rc = wl_reference(cfg->wl, &cfg->args, w.sm, pgmap_va, &res->expect, err)))
 		goto out;
 	res->build_seconds = now_seconds() - t0;
+	if (cfg->before_guest && (rc = cfg->before_guest(cfg->hook_ctx, w.sm))) {
+		vmemsim_errf(err, rc, "%s: before_guest hook failed", cfg->wl->name);
+		goto out;
+	}
 
 	if ((rc = run_phase(&w, cfg, WL_PHASE_SETUP, &res->setup, &res->guest, err)))
 		goto out;
@@ -207,6 +217,10 @@ int wl_run(struct wl_run_config *cfg, struct wl_run_result *res, struct vmemsim_
 	res->nr_hotspot_fns = emu_hotspot_functions(w.emu, res->hotspot_fns, WL_MAX_HOTSPOTS);
 	if (rc)
 		goto out;
+	if (cfg->after_guest && (rc = cfg->after_guest(cfg->hook_ctx, w.sm))) {
+		vmemsim_errf(err, rc, "%s: after_guest hook failed", cfg->wl->name);
+		goto out;
+	}
 	rc = compare(cfg, res, err);
 out:
 	machine_fini(&w);

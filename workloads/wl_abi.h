@@ -39,10 +39,7 @@ enum wl_id {
 	WL_NR_IDS = 9
 };
 
-enum wl_phase {
-	WL_PHASE_SETUP = 1,
-	WL_PHASE_MEASURE = 2
-};
+enum wl_phase { WL_PHASE_SETUP = 1, WL_PHASE_MEASURE = 2 };
 
 /* Workload arguments are positional u64s; the registry names them. */
 #define WL_NR_ARGS 6

@@ -22,7 +22,7 @@ struct wl_pieces {
 };
 
 void wl_pieces_init(struct wl_pieces *ps, const struct sparse_boot_params *bp,
-		    enum wl_host_set set);
+                    enum wl_host_set set);
 uint64_t wl_pieces_rank(const struct wl_pieces *ps, uint64_t r);
 
 /* Index of a parameter by name, or -1. */

@@ -54,7 +54,7 @@ struct wl_param_desc {
 	const char *name;
 	uint64_t def; /* default, or WL_AUTO */
 	uint64_t min, max;
-	bool scales;  /* multiplied by compare-models --scale */
+	bool scales; /* multiplied by compare-models --scale */
 	const char *help;
 };
 
@@ -87,13 +87,13 @@ void wl_args_init(struct wl_args *a, const struct wl_desc *wl);
  * names and out-of-range values are VMEMSIM_EINVAL naming the workload's
  * parameters.  *a is unchanged on failure. */
 int wl_args_set(struct wl_args *a, const struct wl_desc *wl, const char *assignment,
-		struct vmemsim_err *err);
+                struct vmemsim_err *err);
 /* Multiply the unset scalable parameters' defaults by scale (> 0). */
 void wl_args_scale(struct wl_args *a, const struct wl_desc *wl, double scale);
 /* Replace WL_AUTO by values computed from the machine and check every value
  * against the layout (ranges inside RAM, a device range present, ...). */
 int wl_args_resolve(struct wl_args *a, const struct wl_desc *wl, const struct sparse_machine *m,
-		    struct vmemsim_err *err);
+                    struct vmemsim_err *err);
 /* The value of a named parameter (after resolve); 0 if no such name. */
 uint64_t wl_args_get(const struct wl_args *a, const struct wl_desc *wl, const char *name);
 
@@ -107,9 +107,8 @@ struct wl_expect {
  * arguments on this machine, computed from the machine's initial state (call
  * it before the guest runs).  pgmap_va is the guest's wl_pgmap symbol (used
  * by zone-device only). */
-int wl_reference(const struct wl_desc *wl, const struct wl_args *a,
-		 const struct sparse_machine *m, uint64_t pgmap_va, struct wl_expect *out,
-		 struct vmemsim_err *err);
+int wl_reference(const struct wl_desc *wl, const struct wl_args *a, const struct sparse_machine *m,
+                 uint64_t pgmap_va, struct wl_expect *out, struct vmemsim_err *err);
 
 /* ---- Guest images ------------------------------------------------------------ */
 
@@ -130,22 +129,29 @@ struct wl_run_config {
 	struct emu_budget budget; /* per phase; 0 = unlimited */
 	emu_record_fn recorder;   /* tee of the MEASURE phase's accesses, or NULL */
 	void *recorder_ctx;
+	/* Inspection hooks for tests and fault injection (NULL: none):
+	 * before_guest runs after the reference is computed and before the
+	 * SETUP phase; after_guest after the MEASURE phase reached hlt.  A
+	 * non-zero return fails the run with that code. */
+	int (*before_guest)(void *ctx, struct sparse_machine *m);
+	int (*after_guest)(void *ctx, struct sparse_machine *m);
+	void *hook_ctx;
 };
 
 #define WL_MAX_HOTSPOTS 10
 
 struct wl_run_result {
-	struct wl_args args;      /* as resolved */
-	struct mmu_stats stats;   /* MEASURE phase only */
+	struct wl_args args;    /* as resolved */
+	struct mmu_stats stats; /* MEASURE phase only */
 	char region_names[MMU_MAX_REGIONS][32];
 	struct emu_result setup, measure;
-	struct wl_result guest;   /* the guest's result block */
-	struct wl_expect expect;  /* the host reference */
+	struct wl_result guest;  /* the guest's result block */
+	struct wl_expect expect; /* the host reference */
 	unsigned nr_hotspots, nr_hotspot_fns;
 	struct emu_hotspot hotspots[WL_MAX_HOTSPOTS];
 	struct emu_hotspot_fn hotspot_fns[WL_MAX_HOTSPOTS];
-	double build_seconds;     /* sparse machine + emu setup */
-	double cycles;            /* mmu_stats_cycles(stats, -1) */
+	double build_seconds; /* sparse machine + emu setup */
+	double cycles;        /* mmu_stats_cycles(stats, -1) */
 	struct sparse_stats sparse_stats;
 };
 
@@ -158,7 +164,6 @@ int wl_run(struct wl_run_config *cfg, struct wl_run_result *res, struct vmemsim_
 
 /* A one-line description of a guest status ("scratch area too small: needs
  * 4194304 bytes, has 1048576"). */
-void wl_status_describe(const struct wl_result *r, const struct wl_desc *wl, char *buf,
-			size_t len);
+void wl_status_describe(const struct wl_result *r, const struct wl_desc *wl, char *buf, size_t len);
 
 #endif /* VMEMSIM_WORKLOADS_H */

@@ -58,9 +58,10 @@ uint64_t wl_pick_init(enum wl_pick_set set)
 
 	nr_pieces = 0;
 	if (set == WL_PICK_DEVICE) {
-		for (uint64_t i = 0; i < boot_params.nr_dev_ranges && i < SPARSE_BOOT_MAX_DEV_RANGES; i++)
+		for (uint64_t i = 0;
+		     i < boot_params.nr_dev_ranges && i < SPARSE_BOOT_MAX_DEV_RANGES; i++)
 			add_piece(boot_params.dev_ranges[i].start_pfn,
-				  boot_params.dev_ranges[i].end_pfn, &total);
+			          boot_params.dev_ranges[i].end_pfn, &total);
 		return total;
 	}
 	for (uint64_t i = 0; i < boot_params.nr_ranges && i < SPARSE_BOOT_MAX_RANGES; i++) {

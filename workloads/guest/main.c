@@ -26,16 +26,16 @@ static int wl_check_abi(void)
 		return wl_fail(WL_ERR_ABI, WL_ABI_PAGE_SHIFT, boot_params.page_shift);
 	if (boot_params.pfn_section_shift != PFN_SECTION_SHIFT)
 		return wl_fail(WL_ERR_ABI, WL_ABI_SECTION_SHIFT, boot_params.pfn_section_shift);
-	if (boot_params.sections_per_root != SECTIONS_PER_ROOT)
+	if (!IS_FLATMEM && boot_params.sections_per_root != SECTIONS_PER_ROOT)
 		return wl_fail(WL_ERR_ABI, WL_ABI_SECTIONS_PER_ROOT, boot_params.sections_per_root);
 	if (boot_params.struct_page_size != sizeof(struct page))
 		return wl_fail(WL_ERR_ABI, WL_ABI_STRUCT_PAGE, boot_params.struct_page_size);
 	if (boot_params.memory_model != GUEST_MODEL)
 		return wl_fail(WL_ERR_ABI, WL_ABI_MODEL, boot_params.memory_model);
 	if (IS_CLASSIC_SPARSE && (boot_params.sections_pgshift != SECTIONS_PGSHIFT ||
-				  boot_params.sections_width != SECTIONS_WIDTH))
+	                          boot_params.sections_width != SECTIONS_WIDTH))
 		return wl_fail(WL_ERR_ABI, WL_ABI_SECTIONS_FIELD,
-			       boot_params.sections_pgshift << 8 | boot_params.sections_width);
+		               boot_params.sections_pgshift << 8 | boot_params.sections_width);
 	return 0;
 }
 

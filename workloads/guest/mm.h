@@ -70,27 +70,30 @@ _Static_assert(sizeof(struct mem_section) == sizeof(struct sparse_mem_section), 
 #define IS_VMEMMAP (GUEST_MODEL >= SPARSE_MODEL_VMEMMAP_4K)
 
 /* linux-sparse.md §1 */
-#define PAGE_SHIFT            12
-#define PAGE_SIZE             (1ul << PAGE_SHIFT)
-#define PFN_SECTION_SHIFT     15
-#define PAGES_PER_SECTION     (1ul << PFN_SECTION_SHIFT)
-#define PAGE_SECTION_MASK     (~(PAGES_PER_SECTION - 1))
-#define SECTIONS_PER_ROOT     256ul /* 4096 / sizeof(struct mem_section) */
-#define SECTION_ROOT_MASK     (SECTIONS_PER_ROOT - 1)
-#define PFN_SUBSECTION_SHIFT  9 /* SUBSECTION_SHIFT 21 - PAGE_SHIFT */
-#define PAGES_PER_SUBSECTION  (1ul << PFN_SUBSECTION_SHIFT)
+#define PAGE_SHIFT        12
+#define PAGE_SIZE         (1ul << PAGE_SHIFT)
+#define PFN_SECTION_SHIFT 15
+#define PAGES_PER_SECTION (1ul << PFN_SECTION_SHIFT)
+#define PAGE_SECTION_MASK (~(PAGES_PER_SECTION - 1))
+/* EXTREME: one page of mem_sections per root (4096 / 16); classic static
+ * sparse: SECTIONS_PER_ROOT 1, NR_SECTION_ROOTS = NR_MEM_SECTIONS
+ * (linux-sparse.md §1).  The vmemmap models use the EXTREME roots. */
+#define SECTIONS_PER_ROOT       (GUEST_MODEL == SPARSE_MODEL_STATIC ? 1ul : 256ul)
+#define SECTION_ROOT_MASK       (SECTIONS_PER_ROOT - 1)
+#define PFN_SUBSECTION_SHIFT    9 /* SUBSECTION_SHIFT 21 - PAGE_SHIFT */
+#define PAGES_PER_SUBSECTION    (1ul << PFN_SUBSECTION_SHIFT)
 #define SUBSECTIONS_PER_SECTION (1ul << (PFN_SECTION_SHIFT - PFN_SUBSECTION_SHIFT))
-#define PAGEBLOCK_ORDER       9
-#define PAGEBLOCK_NR_PAGES    (1ul << PAGEBLOCK_ORDER)
-#define MAX_PAGE_ORDER        10
+#define PAGEBLOCK_ORDER         9
+#define PAGEBLOCK_NR_PAGES      (1ul << PAGEBLOCK_ORDER)
+#define MAX_PAGE_ORDER          10
 /* Classic sparse keeps the section number in the top bits of page->flags:
  * SECTIONS_WIDTH = MAX_PHYSMEM_BITS(46) - SECTION_SIZE_BITS(27) = 19,
  * SECTIONS_PGSHIFT = 64 - 19 (linux-sparse.md §3). */
-#define SECTIONS_WIDTH        19
-#define SECTIONS_PGSHIFT      (64 - SECTIONS_WIDTH)
-#define SECTIONS_MASK         ((1ul << SECTIONS_WIDTH) - 1)
+#define SECTIONS_WIDTH   19
+#define SECTIONS_PGSHIFT (64 - SECTIONS_WIDTH)
+#define SECTIONS_MASK    ((1ul << SECTIONS_WIDTH) - 1)
 
-#define SECTION_MAP_MASK      SPARSE_SECTION_MAP_MASK
+#define SECTION_MAP_MASK SPARSE_SECTION_MAP_MASK
 
 /* ---- sections (mmzone.h) -------------------------------------------------- */
 
@@ -113,9 +116,10 @@ static inline struct mem_section *__nr_to_section(unsigned long nr)
 			return NULL;
 		return &roots[root][nr & SECTION_ROOT_MASK];
 	}
-	/* static struct mem_section mem_section[NR_SECTION_ROOTS][SECTIONS_PER_ROOT] */
+	/* static struct mem_section mem_section[NR_SECTION_ROOTS][SECTIONS_PER_ROOT]:
+	 * the address is a link-time constant in the kernel, a .data load here. */
 	struct mem_section(*table)[SECTIONS_PER_ROOT] =
-		(struct mem_section(*)[SECTIONS_PER_ROOT])boot_params.mem_section;
+	    (struct mem_section(*)[SECTIONS_PER_ROOT])boot_params.mem_section;
 	return &table[root][nr & SECTION_ROOT_MASK];
 }
 
@@ -162,7 +166,8 @@ static inline unsigned long page_to_pfn(const struct page *page)
 		       boot_params.arch_pfn_offset;
 	if (IS_VMEMMAP)
 		return (unsigned long)(page - (struct page *)boot_params.vmemmap_base);
-	return (unsigned long)(page - __section_mem_map_addr(__nr_to_section(page_to_section(page))));
+	return (unsigned long)(page -
+	                       __section_mem_map_addr(__nr_to_section(page_to_section(page))));
 }
 
 /* ---- pfn_valid (mmzone.h; linux-sparse.md §4) ----------------------------- */

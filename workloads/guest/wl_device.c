@@ -5,8 +5,8 @@
  */
 #include "guest.h"
 
-#define ZONE_DEVICE     4 /* DMA, DMA32, NORMAL, MOVABLE, DEVICE */
-#define MIGRATE_MOVABLE 1
+#define ZONE_DEVICE      4 /* DMA, DMA32, NORMAL, MOVABLE, DEVICE */
+#define MIGRATE_MOVABLE  1
 #define MIGRATETYPE_MASK 7ul
 
 /* The device's struct dev_pagemap; every page's pgmap points here.  Not
@@ -40,7 +40,7 @@ static void set_pageblock_migratetype(struct page *page, unsigned long zone_star
 	}
 	uint64_t *word = &bitmap[bitidx / 64];
 	*word = (*word & ~(MIGRATETYPE_MASK << (bitidx % 64))) |
-		((uint64_t)MIGRATE_MOVABLE << (bitidx % 64));
+	        ((uint64_t)MIGRATE_MOVABLE << (bitidx % 64));
 }
 
 struct page_links {
@@ -49,11 +49,11 @@ struct page_links {
 
 /* __init_single_page() + __init_zone_device_page() (linux-sparse.md §7). */
 static void init_zone_device_page(struct page *page, unsigned long pfn, const struct page_links *l,
-				  unsigned long zone_start)
+                                  unsigned long zone_start)
 {
 	mm_zero_struct_page(page);
-	page->flags = l->zone | l->node | ((pfn >> PFN_SECTION_SHIFT) & l->section_mask)
-						   << l->section_shift;
+	page->flags =
+	    l->zone | l->node | ((pfn >> PFN_SECTION_SHIFT) & l->section_mask) << l->section_shift;
 	page->_refcount = 1;
 	page->_mapcount = -1;
 	page->lru.next = page->lru.prev = &page->lru;
@@ -82,10 +82,11 @@ int wl_zone_device(int phase)
 	if (limit && limit < end - start)
 		end = start + limit;
 	struct page_links l = {
-		.zone = (uint64_t)ZONE_DEVICE << boot_params.zones_pgshift,
-		.node = dev->nid << boot_params.nodes_pgshift,
-		.section_shift = boot_params.sections_pgshift,
-		.section_mask = boot_params.sections_width ? (1ul << boot_params.sections_width) - 1 : 0,
+	    .zone = (uint64_t)ZONE_DEVICE << boot_params.zones_pgshift,
+	    .node = dev->nid << boot_params.nodes_pgshift,
+	    .section_shift = boot_params.sections_pgshift,
+	    .section_mask =
+	        boot_params.sections_width ? (1ul << boot_params.sections_width) - 1 : 0,
 	};
 	if (!boot_params.zones_width)
 		l.zone = 0;
@@ -110,7 +111,7 @@ int wl_zone_device(int phase)
 static uint64_t kmap_list(unsigned long pfn)
 {
 	const struct sparse_pfn_range_node *n =
-		(const struct sparse_pfn_range_node *)boot_params.pfn_range_list;
+	    (const struct sparse_pfn_range_node *)boot_params.pfn_range_list;
 
 	for (; n; n = (const struct sparse_pfn_range_node *)n->next)
 		if (pfn >= n->start_pfn && pfn < n->end_pfn)
@@ -125,7 +126,7 @@ static uint64_t kmap_table(unsigned long pfn)
 	if (nr >= boot_params.pfn_section_entries)
 		return 0;
 	const struct sparse_pfn_range_node *n =
-		((const struct sparse_pfn_range_node *const *)boot_params.pfn_section_table)[nr];
+	    ((const struct sparse_pfn_range_node *const *)boot_params.pfn_section_table)[nr];
 	while (n && n->end_pfn <= pfn)
 		n = (const struct sparse_pfn_range_node *)n->next;
 	if (n && pfn >= n->start_pfn)

@@ -129,8 +129,8 @@ int wl_chase(int phase)
 		chase_head = pfn_to_page(chase_pfn(perm[0], stride));
 		struct page *prev = chase_head;
 		for (uint64_t j = 1; j <= nodes; j++) {
-			struct page *next = j < nodes ? pfn_to_page(chase_pfn(perm[j], stride))
-						      : chase_head;
+			struct page *next =
+			    j < nodes ? pfn_to_page(chase_pfn(perm[j], stride)) : chase_head;
 			prev->lru.next = (struct list_head *)next;
 			prev = next;
 		}

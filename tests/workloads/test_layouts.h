@@ -1,0 +1,16 @@
+/* tests/workloads/test_layouts.h — small layouts built in C for the tests. */
+#ifndef VMEMSIM_TEST_LAYOUTS_H
+#define VMEMSIM_TEST_LAYOUTS_H
+
+#include "../../workloads/workloads.h"
+
+/* 1 GiB RAM in two ranges around a hole, a 64 MiB hugetlb pool, a 256 MiB
+ * device range with pages (ZONE_DEVICE) and a 128 MiB page-less one. */
+void test_layout_small(struct sparse_layout *l);
+/* 2.25 GiB of RAM in one range (the chase needs 1 GiB of writable pfns). */
+void test_layout_flat2g(struct sparse_layout *l);
+/* Run cfg (small sizes filled in by the caller); abort the test on a build
+ * error other than want_rc. */
+int test_run(struct wl_run_config *cfg, struct wl_run_result *res, struct vmemsim_err *err);
+
+#endif
