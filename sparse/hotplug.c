@@ -179,6 +179,15 @@ static int add_checks(struct sparse_machine *m, uint64_t start, uint64_t n, stru
 	if (m->nr_devs == SPARSE_MAX_DEVS)
 		return vmemsim_errf(err, VMEMSIM_EINVAL, "hotplug: more than %u device ranges",
 		                    SPARSE_MAX_DEVS);
+	for (unsigned i = 0; i < m->layout.nr_ranges; i++) {
+		const struct sparse_range *r = &m->layout.ranges[i];
+		if (r->kind != SPARSE_RANGE_DEVICE && start < (r->end >> SPARSE_PAGE_SHIFT) &&
+		    (r->start >> SPARSE_PAGE_SHIFT) < start + n)
+			return vmemsim_errf(err, VMEMSIM_EEXIST,
+					    "hotplug: pfns [%#llx, %#llx) overlap memory already present "
+					    "(ranges[%u])",
+					    (unsigned long long)start, (unsigned long long)(start + n), i);
+	}
 	for (unsigned i = 0; i < m->nr_devs; i++)
 		if (start < m->devs[i].end_pfn && m->devs[i].start_pfn < start + n)
 			return vmemsim_errf(err, VMEMSIM_EEXIST,
