@@ -162,7 +162,8 @@ struct replay_result {
 	uint64_t records;
 	double seconds;
 	unsigned nr_regions;
-	const char *region_names[MMU_MAX_REGIONS];
+	const char *region_names[MMU_MAX_REGIONS]; /* point into names[] */
+	char names[MMU_MAX_REGIONS][32];           /* copies: the mmu is gone by then */
 };
 
 static double now(void)
@@ -246,8 +247,10 @@ static int run_replay(const struct replay_opts *o, const struct mmu_config *cfg,
 	mmu_stats_snapshot(m, &res->stats);
 	trace_aspace_get_stats(as, &res->as);
 	res->nr_regions = mmu_nr_regions(m);
-	for (unsigned i = 0; i < res->nr_regions && i < MMU_MAX_REGIONS; i++)
-		res->region_names[i] = mmu_region_name(m, i);
+	for (unsigned i = 0; i < res->nr_regions && i < MMU_MAX_REGIONS; i++) {
+		snprintf(res->names[i], sizeof(res->names[i]), "%s", mmu_region_name(m, i));
+		res->region_names[i] = res->names[i];
+	}
 	res->seconds = now() - t0;
 	if (!rc && (rc2 = mmu_check(m, err)) != 0)
 		rc = rc2;
