@@ -13,17 +13,17 @@ void test_layout_small(struct sparse_layout *l)
 	snprintf(l->name, sizeof(l->name), "test-small");
 	l->nr_ranges = 4;
 	l->ranges[0] =
-	    (struct sparse_range){.start = 0, .end = 768 * MiB, .kind = SPARSE_RANGE_RAM};
+	    (struct sparse_range){.start = 0, .end = 384 * MiB, .kind = SPARSE_RANGE_RAM};
 	l->ranges[1] =
-	    (struct sparse_range){.start = GiB, .end = GiB + 256 * MiB, .kind = SPARSE_RANGE_RAM};
+	    (struct sparse_range){.start = GiB, .end = GiB + 128 * MiB, .kind = SPARSE_RANGE_RAM};
 	l->ranges[2] = (struct sparse_range){.start = 2 * GiB,
-	                                     .end = 2 * GiB + 256 * MiB,
+	                                     .end = 2 * GiB + 128 * MiB,
 	                                     .kind = SPARSE_RANGE_DEVICE,
 	                                     .pages = true,
 	                                     .altmap_reserve = 2};
 	l->ranges[3] = (struct sparse_range){
-	    .start = 3 * GiB, .end = 3 * GiB + 128 * MiB, .kind = SPARSE_RANGE_DEVICE};
-	l->hugetlb_start = 512 * MiB;
+	    .start = 3 * GiB, .end = 3 * GiB + 64 * MiB, .kind = SPARSE_RANGE_DEVICE};
+	l->hugetlb_start = 256 * MiB;
 	l->hugetlb_size = 64 * MiB;
 	l->hugetlb_order = 9;
 }

@@ -4,8 +4,8 @@
 
 #include "../../workloads/workloads.h"
 
-/* 1 GiB RAM in two ranges around a hole, a 64 MiB hugetlb pool, a 256 MiB
- * device range with pages (ZONE_DEVICE) and a 128 MiB page-less one. */
+/* 512 MiB RAM in two ranges around a hole, a 64 MiB hugetlb pool, a 128 MiB
+ * device range with pages (ZONE_DEVICE) and a 64 MiB page-less one. */
 void test_layout_small(struct sparse_layout *l);
 /* 2.25 GiB of RAM in one range (the chase needs 1 GiB of writable pfns). */
 void test_layout_flat2g(struct sparse_layout *l);
