@@ -19,7 +19,8 @@ static void usage(FILE *out)
 	fprintf(
 	    out,
 	    "usage: vmemsim compare [--db PATH] [--baseline KEY=VALUE] [--metric NAME ...]\n"
-	    "                       [--where SQL] [--ignore FIELD ...] [--csv|--json]\n\n"
+	    "                       [--where SQL] [--ignore FIELD ...] [--all-fields]\n"
+	    "                       [--csv|--json]\n\n"
 	    "Group the finished runs by the config fields in which they differ (fields equal\n"
 	    "in every run are not shown) and print each metric's mean per group and its ratio\n"
 	    "to the baseline group.  With --baseline KEY=VALUE each group is compared with the\n"
@@ -34,6 +35,8 @@ static void usage(FILE *out)
 	    "  --where SQL          condition on the runs table, e.g. \"kind = 'reach'\" or\n"
 	    "                       \"json_extract(config, '$.cpu.name') = 'zen4'\"\n"
 	    "  --ignore FIELD       do not group by FIELD (and fields below it)\n"
+	    "  --all-fields         show every differing field; by default fields that split\n"
+	    "                       the runs exactly as a shown one does are left out\n"
 	    "  --csv, --json        output format (default: aligned table)\n"
 	    "  -h, --help           this text\n");
 }
@@ -96,15 +99,12 @@ static void print_compare(const struct db_compare *c, enum cli_format fmt)
 
 int cmd_compare(int argc, char **argv)
 {
-	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-	                                     {"baseline", required_argument, NULL, 'b'},
-	                                     {"metric", required_argument, NULL, 'm'},
-	                                     {"where", required_argument, NULL, 'w'},
-	                                     {"ignore", required_argument, NULL, 'i'},
-	                                     {"csv", no_argument, NULL, 'c'},
-	                                     {"json", no_argument, NULL, 'j'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},     {"baseline", required_argument, NULL, 'b'},
+	    {"metric", required_argument, NULL, 'm'}, {"where", required_argument, NULL, 'w'},
+	    {"ignore", required_argument, NULL, 'i'}, {"all-fields", no_argument, NULL, 'a'},
+	    {"csv", no_argument, NULL, 'c'},          {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0}};
 	const char *path = DB_CLI_DEFAULT_PATH, *metrics[MAX_LIST], *ignore[MAX_LIST];
 	struct db_compare_opts o = {0};
 	enum cli_format fmt = CLI_FMT_TABLE;
@@ -138,6 +138,7 @@ int cmd_compare(int argc, char **argv)
 			o.ignore = ignore;
 			break;
 		case 'w': o.where = optarg; break;
+		case 'a': o.all_fields = true; break;
 		case 'c': fmt = CLI_FMT_CSV; break;
 		case 'j': fmt = CLI_FMT_JSON; break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
@@ -155,6 +156,10 @@ int cmd_compare(int argc, char **argv)
 	if (rc)
 		return cli_fail(&err);
 	cli_info("baseline: %s; %u runs in %u groups", c->baseline, c->nr_runs, c->nr_groups);
+	if (c->nr_hidden_fields)
+		cli_info(
+		    "%u more fields differ exactly as the ones shown (--all-fields lists them)",
+		    c->nr_hidden_fields);
 	print_compare(c, fmt);
 	db_compare_free(c);
 	return CLI_EXIT_OK;

@@ -206,6 +206,10 @@ int db_query_args(struct db *db, const char *sql, const char *const *args, unsig
  * columns kind, workload, memory_model, cpu and layout where the config has no
  * field of that name.  A field with the same value in every selected run is
  * dropped; a field missing from some runs differs from one that is present.
+ * Fields that split the runs exactly as another one does (comparing two CPU
+ * presets changes cpu.name, cpu.description and every geometry at once) are
+ * shown once, by the best name among them — a run column, then a "name" leaf,
+ * then the shortest path — unless all_fields; --baseline may name any of them.
  *
  * Metrics are names in the metrics table or columns of run_summary
  * (dtlb_miss_rate, ipc, ...); the metrics table wins when both exist.
@@ -223,6 +227,7 @@ struct db_compare_opts {
 	unsigned nr_metrics;
 	const char *const *ignore; /* fields never used for grouping */
 	unsigned nr_ignore;
+	bool all_fields; /* show every varying field (see below) */
 };
 
 /* Used when opts->metrics is NULL; those no selected run has are left out. */
@@ -240,7 +245,8 @@ struct db_compare_group {
 
 struct db_compare {
 	unsigned nr_fields, nr_metrics, nr_groups, nr_runs;
-	char **fields; /* the varying fields, in order of first appearance */
+	unsigned nr_hidden_fields; /* varying fields not shown (see below) */
+	char **fields;             /* the varying fields, in order of first appearance */
 	char **metrics;
 	struct db_compare_group *groups; /* ordered by first_run */
 	char baseline[256];              /* "memory_model=vmemmap-2m" or "first group (run N)" */

@@ -220,3 +220,64 @@ Test(db_compare, summary_view_metrics_compare_too)
 	db_compare_free(c);
 	db_close(db);
 }
+
+/* Two CPU presets differ in many fields at once; one of them names the split. */
+static struct db *cpu_fixture(void)
+{
+	struct vmemsim_err err = {0};
+	struct db *db;
+	th_tmp_path(path, sizeof(path), "cpus.db");
+	cr_assert_eq(db_open(&db, path, DB_OPEN_CREATE, &err), 0, "%s", err.msg);
+	const char *sky = "\"l1d_entries\": 64, \"description\": \"Intel Skylake\"";
+	const char *zen = "\"l1d_entries\": 72, \"description\": \"AMD Zen 4\"";
+	th_add_run(db, "vmemmap-2m", "skylake", sky, 1000, 10);
+	th_add_run(db, "sparse-extreme", "skylake", sky, 1500, 30);
+	th_add_run(db, "vmemmap-2m", "zen4", zen, 800, 8);
+	th_add_run(db, "sparse-extreme", "zen4", zen, 1000, 16);
+	return db;
+}
+
+Test(db_compare, fields_that_split_runs_alike_are_shown_once_by_their_best_name)
+{
+	struct vmemsim_err err = {0};
+	struct db *db = cpu_fixture();
+	struct db_compare *c;
+	cr_assert_eq(db_compare(db, NULL, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c->nr_fields, 2);
+	cr_assert_str_eq(c->fields[0], "memory_model");
+	cr_assert_str_eq(c->fields[1], "cpu.name"); /* not l1d_entries or description */
+	cr_assert_eq(c->nr_hidden_fields, 2);
+	cr_assert_eq(c->nr_groups, 4);
+	db_compare_free(c);
+
+	struct db_compare_opts all = {.all_fields = true};
+	cr_assert_eq(db_compare(db, &all, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c->nr_fields, 4);
+	cr_assert_eq(c->nr_hidden_fields, 0);
+	cr_assert_eq(c->nr_groups, 4);
+	db_compare_free(c);
+	db_close(db);
+}
+
+Test(db_compare, baseline_may_name_a_hidden_field)
+{
+	struct vmemsim_err err = {0};
+	struct db *db = cpu_fixture();
+	struct db_compare *c;
+	const char *metrics[] = {"cycles"};
+	struct db_compare_opts o = {.baseline_key = "l1d_entries",
+	                            .baseline_value = "72",
+	                            .metrics = metrics,
+	                            .nr_metrics = 1};
+	cr_assert_eq(db_compare(db, &o, &c, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(c->baseline, "cpu.name=zen4");
+	cr_assert_float_eq(c->groups[find_group(c, "vmemmap-2m", "skylake")].ratio[0], 1.25, 1e-12);
+	cr_assert_float_eq(c->groups[find_group(c, "sparse-extreme", "skylake")].ratio[0], 1.5,
+	                   1e-12);
+	db_compare_free(c);
+	struct db_compare_opts bad = {.baseline_key = "l1d_entries", .baseline_value = "96"};
+	cr_assert_eq(db_compare(db, &bad, &c, &err), VMEMSIM_ENOENT);
+	cr_assert(strstr(err.msg, "no selected run has l1d_entries=96; values: 64, 72"), "%s",
+	          err.msg);
+	db_close(db);
+}
