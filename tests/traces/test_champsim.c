@@ -186,3 +186,41 @@ Test(champsim_reader, gzip_input_gets_a_clear_message)
 	cr_assert_eq(trace_open_mem(&r, gz, sizeof(gz), TRACE_FMT_AUTO, 0, &err), VMEMSIM_EINVAL);
 	cr_assert(strstr(err.msg, "gzip"), "%s", err.msg);
 }
+
+/* 20000 instructions (1.25 MiB decompressed) cross the reader's input buffer
+ * several times; the records come out in order. */
+Test(champsim_reader, long_xz_stream_reads_every_instruction)
+{
+	const size_t count = 20000;
+	struct input_instr *v = calloc(count, sizeof(*v));
+	struct trace_rec *got;
+	struct vmemsim_err err = {0};
+	size_t zlen, n, k = 0;
+	uint8_t *z;
+
+	for (size_t i = 0; i < count; i++) {
+		v[i].ip = 0x400000 + 4 * i;
+		if (i % 2)
+			v[i].source_memory[i % 4] = 0x10000000 + 64 * i;
+		if (i % 5 == 0)
+			v[i].destination_memory[0] = 0x20000000 + 8 * i;
+	}
+	z = xz(v, count * sizeof(*v), &zlen);
+	cr_assert_eq(read_all_mem(z, zlen, &got, &n, &err), 0, "%s", err.msg);
+	for (size_t i = 0; i < count; i++) {
+		cr_assert_eq(got[k].type, TRACE_FETCH);
+		cr_assert_eq(got[k++].va, 0x400000 + 4 * i);
+		if (i % 2) {
+			cr_assert_eq(got[k].type, TRACE_LOAD);
+			cr_assert_eq(got[k++].va, 0x10000000 + 64 * i);
+		}
+		if (i % 5 == 0) {
+			cr_assert_eq(got[k].type, TRACE_STORE);
+			cr_assert_eq(got[k++].va, 0x20000000 + 8 * i);
+		}
+	}
+	cr_assert_eq(n, k);
+	free(got);
+	free(z);
+	free(v);
+}

@@ -189,3 +189,63 @@ Test(lackey, real_valgrind_run_of_a_small_program, .timeout = 120)
 	trace_close(r);
 	free(got);
 }
+
+/* 300000 lines (several MiB) cross the reader's 1 MiB buffer many times:
+ * every line must come out whole, in order, whatever the batch size. */
+Test(lackey, lines_across_buffer_refills_parse_exactly)
+{
+	const size_t lines = 300000;
+	char *text = malloc(lines * 32 + 1), *p = text;
+	struct trace_rec *got;
+	struct vmemsim_err err = {0};
+	size_t n;
+
+	for (size_t i = 0; i < lines; i++) {
+		if (i % 3 == 0)
+			p += sprintf(p, "I  %08zx,%zu\n", 0x400000 + 4 * i, 1 + i % 15);
+		else
+			p += sprintf(p, " %c %zx,%zu\n", i % 3 == 1 ? 'L' : 'S',
+			             0x7ff000000 + 8 * i, 1 + i % 64);
+	}
+	for (size_t batch = 1; batch <= 4096; batch *= 64) {
+		struct trace_reader *r;
+		cr_assert_eq(
+		    trace_open_mem(&r, text, (size_t)(p - text), TRACE_FMT_LACKEY, 0, &err), 0);
+		cr_assert_eq(th_read_all(r, batch, &got, &n, &err), 0, "%s", err.msg);
+		cr_assert_eq(n, lines);
+		for (size_t i = 0; i < lines; i++) {
+			uint64_t pc = 0x400000 + 4 * (i - i % 3);
+			if (i % 3 == 0) {
+				cr_assert_eq(got[i].va, 0x400000 + 4 * i, "line %zu", i + 1);
+				cr_assert_eq(got[i].type, TRACE_FETCH);
+				cr_assert_eq(got[i].size, 1 + i % 15);
+			} else {
+				cr_assert_eq(got[i].va, 0x7ff000000 + 8 * i, "line %zu", i + 1);
+				cr_assert_eq(got[i].type, i % 3 == 1 ? TRACE_LOAD : TRACE_STORE);
+				cr_assert_eq(got[i].size, 1 + i % 64);
+			}
+			cr_assert_eq(got[i].pc, pc, "line %zu", i + 1);
+		}
+		free(got);
+		trace_close(r);
+	}
+	free(text);
+}
+
+Test(lackey, m_line_split_across_batches_keeps_load_then_store)
+{
+	const char *text = "I  1000,4\n M 2000,8\n M 3000,8\n";
+	struct trace_rec *got;
+	struct vmemsim_err err = {0};
+	size_t n;
+
+	/* read_mem uses batches of 3: the second M's store waits for the next batch */
+	cr_assert_eq(read_mem(text, 0, &got, &n, &err, NULL), 0);
+	cr_assert_eq(n, 5);
+	cr_assert_eq(got[3].type, TRACE_LOAD);
+	cr_assert_eq(got[3].va, 0x3000);
+	cr_assert_eq(got[4].type, TRACE_STORE);
+	cr_assert_eq(got[4].va, 0x3000);
+	cr_assert_eq(got[4].pc, 0x1000);
+	free(got);
+}

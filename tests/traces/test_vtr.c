@@ -8,6 +8,7 @@
 
 #include "helpers.h"
 #include "traces/vtr_format.h"
+#include <zstd.h>
 
 static char dir[64];
 static char path[128];
@@ -327,5 +328,44 @@ Test(vtr, scan_info_reads_counts_from_the_header)
 	cr_assert_eq(info.nr_blocks, 7);
 	cr_assert_str_eq(meta, "{\"cpu\":\"zen4\"}");
 	free(meta);
+	free(v);
+}
+
+/* A block whose checksum is valid but which holds a record of type 7: the
+ * records before it are delivered, then the error names the record. */
+Test(vtr, invalid_record_inside_a_valid_block_is_reported_by_index)
+{
+	struct trace_rec *v = random_records(250);
+	size_t len;
+	uint8_t *f, raw[100 * 19], comp[4096];
+	uint64_t b1, h;
+	size_t clen;
+
+	for (int i = 0; i < 250; i++)
+		v[i].type = TRACE_LOAD;
+	write_trace(v, 250, 100, NULL);
+	f = th_slurp(path, &len);
+	b1 = block_offset(1);
+	/* decompress block 1, set record 142's type to 7, recompress, and fix
+	 * the block frame's compressed size and checksum */
+	clen = vtr_get32(f + b1 + 16);
+	cr_assert_eq(ZSTD_decompress(raw, sizeof(raw), f + b1 + 36, clen), sizeof(raw));
+	raw[42] = 7;
+	clen = ZSTD_compress(comp, sizeof(comp), raw, sizeof(raw), 1);
+	cr_assert(!ZSTD_isError(clen));
+	{
+		size_t tail = len - (b1 + 36 + vtr_get32(f + b1 + 16));
+		uint8_t *g = malloc(b1 + 36 + clen + tail);
+		memcpy(g, f, b1 + 36);
+		memcpy(g + b1 + 36, comp, clen);
+		memcpy(g + b1 + 36 + clen, f + len - tail, tail);
+		vtr_put32(g + b1 + 16, (uint32_t)clen);
+		h = vtr_hash_update(VTR_HASH_SEED, g + b1 + 8, 24);
+		vtr_put32(g + b1 + 32, vtr_hash_final(vtr_hash_update(h, comp, clen)));
+		th_spit(path, g, b1 + 36 + clen + tail);
+		free(g);
+	}
+	free(f);
+	expect_failure(142, VMEMSIM_ECORRUPT, "record 142 has type 7");
 	free(v);
 }
