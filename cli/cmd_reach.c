@@ -31,7 +31,7 @@ static void usage(FILE *out)
 	        "                      cycles (default: 200000)\n"
 	        "  --seed N            chase-order seed (default: 1)\n"
 	        "  --set cpu.KEY=VAL   override a preset field, e.g. cpu.tlb.stlb.latency=9\n"
-	        "  --csv, --json       output format (default: aligned table)\n"
+	        "  --csv, --json       output format (default: aligned table)\n" DB_CLI_HELP
 	        "  --quiet             no progress output\n"
 	        "  -h, --help          this help\n");
 }
@@ -56,6 +56,7 @@ static int parse_pages(const char *s, uint64_t *pts, unsigned *n)
 }
 
 static const char *const ps_names[] = {"4k", "2m", "1g"};
+static int64_t first_run, last_run; /* runs recorded by this invocation */
 
 /* One point = one run in the database: begun before the work, finished with
  * its counters, or marked failed. */
@@ -92,7 +93,17 @@ static int reach_point(struct db_cli *dbc, const json_t *cpu_json, const char *c
 		struct db_run_result res = {.stats = &out->stats,
 		                            .extra = extra,
 		                            .nr_extra = sizeof(extra) / sizeof(extra[0])};
-		return db_cli_finish(dbc, &res);
+		bool quiet = cli_quiet;
+		/* one line for all points, printed by cmd_reach, not one per run */
+		cli_quiet = true;
+		rc = db_cli_finish(dbc, &res);
+		cli_quiet = quiet;
+		if (!rc && !dbc->disabled) {
+			if (!first_run)
+				first_run = dbc->run_id;
+			last_run = dbc->run_id;
+		}
+		return rc;
 	}
 }
 
@@ -108,6 +119,7 @@ int cmd_reach(int argc, char **argv)
 	                                     {"json", no_argument, NULL, 'J'},
 	                                     {"quiet", no_argument, NULL, 'q'},
 	                                     {"help", no_argument, NULL, 'h'},
+	                                     DB_CLI_LONG_OPTIONS,
 	                                     {NULL, 0, NULL, 0}};
 	const char *cpu = "skylake";
 	char *sets[MAX_SETS], *cpu_sets[MAX_SETS];
@@ -199,6 +211,9 @@ int cmd_reach(int argc, char **argv)
 	}
 	cli_progress_end(&prog);
 	json_decref(resolved);
+	if (first_run)
+		cli_info("recorded runs %lld-%lld in %s", (long long)first_run, (long long)last_run,
+		         dbc.path);
 
 	t = cli_table_new();
 	cli_table_column(t, "pages");
