@@ -167,7 +167,7 @@ int cli_cpu_read(const struct cfg *c, struct mmu_config *out, struct vmemsim_err
 	struct mmu_config cfg;
 	int rc;
 
-	memset(&cfg, 0, sizeof(cfg));  /* padding too: configs are compared bytewise */
+	memset(&cfg, 0, sizeof(cfg)); /* padding too: configs are compared bytewise */
 	mmu_config_default(&cfg);
 	if ((rc = cfg_check_keys(c, root, "", top_keys, err)) ||
 	    (rc = read_sources(c, root, err)) ||

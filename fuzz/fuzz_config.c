@@ -25,8 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char set[600];
 		memcpy(set, data, size);
 		set[size] = '\0';
-		if (cfg_load_string(&c, "base.json", "{\"a\": {\"b\": [1, {\"c\": 2}]}}", 27, &err) ==
-		    0) {
+		if (cfg_load_string(&c, "base.json", "{\"a\": {\"b\": [1, {\"c\": 2}]}}", 27,
+		                    &err) == 0) {
 			(void)cfg_set(c, set, &err);
 			cfg_free(c);
 		}
