@@ -279,6 +279,10 @@ static int pick_baseline(struct cmp *c)
 			if (group_has(&o->groups[g], mm, "vmemmap-2m"))
 				key = "memory_model", value = "vmemmap-2m";
 	}
+	/* else the first field's value in the first group, so that each group
+	 * is compared with its neighbour that differs only in that field */
+	if (!key && c->nr_vary && o->groups[0].values[0])
+		key = c->fields[c->vary[0]], value = o->groups[0].values[0];
 	if (!key) {
 		for (unsigned g = 0; g < o->nr_groups; g++)
 			o->groups[g].baseline = 0;

@@ -218,7 +218,9 @@ int db_query_args(struct db *db, const char *sql, const char *const *args, unsig
  * baseline_key = baseline_value and the same values in every other varying
  * field (so memory_model=vmemmap-2m compares each model with vmemmap-2m on the
  * same cpu); without, memory_model=vmemmap-2m when memory_model varies and
- * that value occurs, else the first group (lowest run id) for all. */
+ * that value occurs, else the first shown field with its value in the first
+ * group (lowest run id): with cpu.name and reach.pages varying, each point is
+ * compared with the same point on the first run's CPU. */
 struct db_compare_opts {
 	const char *where;        /* SQL condition on runs; NULL = all */
 	const char *baseline_key; /* NULL = the default above */

@@ -138,8 +138,8 @@ Test(db_compare, where_narrows_the_runs_and_the_varying_fields)
 	cr_assert_eq(c->nr_fields, 1);
 	cr_assert_str_eq(c->fields[0], "memory_model");
 	cr_assert_eq(c->nr_groups, 2);
-	/* no vmemmap-2m among them: the first group (lowest run id) is the base */
-	cr_assert_str_eq(c->baseline, "first group (run 5)");
+	/* no vmemmap-2m among them: the first group's value (lowest run id) */
+	cr_assert_str_eq(c->baseline, "memory_model=sparse-extreme");
 	int m = metric(c, "cycles");
 	cr_assert_float_eq(c->groups[find_group(c, "flatmem", NULL)].ratio[m], 0.4, 1e-12);
 	db_compare_free(c);
@@ -279,5 +279,22 @@ Test(db_compare, baseline_may_name_a_hidden_field)
 	cr_assert_eq(db_compare(db, &bad, &c, &err), VMEMSIM_ENOENT);
 	cr_assert(strstr(err.msg, "no selected run has l1d_entries=96; values: 64, 72"), "%s",
 	          err.msg);
+	db_close(db);
+}
+
+Test(db_compare, default_baseline_without_vmemmap_2m_is_the_first_groups_value_per_neighbour)
+{
+	struct vmemsim_err err = {0};
+	struct db *db = fixture();
+	struct db_compare *c;
+	struct db_compare_opts o = {.where = "memory_model <> 'vmemmap-2m'"};
+	cr_assert_eq(db_compare(db, &o, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c->nr_fields, 2);
+	cr_assert_str_eq(c->baseline, "memory_model=sparse-extreme");
+	int m = metric(c, "cycles");
+	cr_assert_float_eq(c->groups[find_group(c, "flatmem", "skylake")].ratio[m], 0.8, 1e-12);
+	cr_assert_float_eq(c->groups[find_group(c, "flatmem", "zen4")].ratio[m], 0.4, 1e-12);
+	cr_assert_float_eq(c->groups[find_group(c, "sparse-extreme", "zen4")].ratio[m], 1.0, 1e-12);
+	db_compare_free(c);
 	db_close(db);
 }
