@@ -8,7 +8,7 @@
 #define GiB (1ull << 30)
 
 static inline void add_range(struct sparse_layout *l, uint64_t start, uint64_t end, unsigned nid,
-			     enum sparse_range_kind kind)
+                             enum sparse_range_kind kind)
 {
 	struct sparse_range *r = &l->ranges[l->nr_ranges++];
 	r->start = start;

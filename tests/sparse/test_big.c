@@ -30,8 +30,8 @@ Test(sparse_big, one_tib_layout_is_cheap_in_host_memory)
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		uint64_t res = mmu_phys_resident(sparse_machine_phys(m));
 		cr_log_info("%s: 1 TiB built in %.3f s, %llu MiB resident", sparse_model_name(mo),
-			    (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9,
-			    (unsigned long long)(res >> 20));
+		            (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9,
+		            (unsigned long long)(res >> 20));
 		/* 4 GiB RAM -> 64 MiB memmap; pmem 1 GiB -> 16 MiB memmap; the
 		 * rest is tables.  Far below the span. */
 		cr_assert_lt(res, 160 * MiB, "%llu MiB resident", (unsigned long long)(res >> 20));
@@ -50,7 +50,7 @@ Test(sparse_big, flatmem_cannot_cover_a_sparse_tib)
 
 	sparse_1t(&l);
 	cr_assert_eq(sparse_machine_create(&m, &l, SPARSE_MODEL_FLATMEM, NULL, &err),
-		     VMEMSIM_ENOMEM);
+	             VMEMSIM_ENOMEM);
 	cr_assert(strstr(err.msg, "flatmem: mem_map"), "%s", err.msg);
 	cr_assert_null(m);
 }

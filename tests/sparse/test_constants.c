@@ -75,16 +75,17 @@ Test(sparse_arith, subsection_index_at_the_edges)
 
 Test(sparse_encoding, section_mem_map_round_trips_with_flags)
 {
-	const uint64_t maps[] = {0xffff888012345000ull, 0xffff8880ffe00000ull, 0xffff888000200000ull};
+	const uint64_t maps[] = {0xffff888012345000ull, 0xffff8880ffe00000ull,
+	                         0xffff888000200000ull};
 	const uint64_t nrs[] = {0, 1, 255, 256, 8191, SPARSE_NR_MEM_SECTIONS - 1};
 	const uint64_t flags = SPARSE_SECTION_MARKED_PRESENT | SPARSE_SECTION_HAS_MEM_MAP |
-			       SPARSE_SECTION_IS_EARLY | SPARSE_SECTION_TAINT_ZONE_DEVICE;
+	                       SPARSE_SECTION_IS_EARLY | SPARSE_SECTION_TAINT_ZONE_DEVICE;
 
 	for (unsigned i = 0; i < 3; i++) {
 		for (unsigned j = 0; j < 6; j++) {
 			uint64_t coded = sparse_encode_mem_map(maps[i], nrs[j]);
 			cr_assert_eq(coded & ~SPARSE_SECTION_MAP_MASK, 0,
-				     "a 64-byte struct page keeps the low bits free");
+			             "a 64-byte struct page keeps the low bits free");
 			cr_assert_eq(sparse_decode_mem_map(coded | flags, nrs[j]), maps[i]);
 			cr_assert_eq((coded | flags) & ~SPARSE_SECTION_MAP_MASK, flags);
 		}
@@ -102,7 +103,7 @@ Test(sparse_encoding, every_vmemmap_section_encodes_to_vmemmap)
 Test(sparse_models, names_round_trip_and_unknown_names_fail)
 {
 	const char *names[] = {"flatmem",    "sparse-static",  "sparse-extreme", "vmemmap-4k",
-			       "vmemmap-2m", "vmemmap-altmap", "vmemmap-hvo"};
+	                       "vmemmap-2m", "vmemmap-altmap", "vmemmap-hvo"};
 	struct vmemsim_err err = {0};
 	enum sparse_model m;
 

@@ -24,7 +24,7 @@ static struct sparse_machine *build(const struct sparse_layout *l, const struct 
 	struct sparse_machine *m = NULL;
 	struct vmemsim_err err = {0};
 	cr_assert_eq(sparse_machine_create(&m, l, SPARSE_MODEL_VMEMMAP_2M, p, &err), 0, "%s",
-		     err.msg);
+	             err.msg);
 	return m;
 }
 
@@ -32,7 +32,7 @@ static struct leaf_count dm(struct sparse_machine *m, uint64_t end)
 {
 	struct leaf_count c = {{0}, 0};
 	mmu_pt_for_each_leaf(sparse_machine_pt(m), SPARSE_PAGE_OFFSET, SPARSE_PAGE_OFFSET + end,
-			     count, &c);
+	                     count, &c);
 	return c;
 }
 
@@ -117,7 +117,7 @@ Test(sparse_directmap, step_shift_5_takes_one_more_round_than_8)
 	sparse_params_default(&p);
 	struct sparse_machine *m = build(&l, &p);
 	cr_assert_eq(sparse_machine_stats(m)->dm_steps, 3, "%llu",
-		     (unsigned long long)sparse_machine_stats(m)->dm_steps);
+	             (unsigned long long)sparse_machine_stats(m)->dm_steps);
 	sparse_machine_destroy(m);
 	p.dm_step_shift = 5;
 	m = build(&l, &p);
@@ -141,6 +141,6 @@ Test(sparse_directmap, every_ram_byte_maps_to_itself)
 	}
 	uint64_t got;
 	cr_assert_neq(sparse_va_to_pa(m, SPARSE_PAGE_OFFSET + 230 * MiB, &got), 0,
-		      "the hole between nodes is not mapped");
+	              "the hole between nodes is not mapped");
 	sparse_machine_destroy(m);
 }

@@ -46,7 +46,7 @@ static struct snap snap(struct sparse_machine *m)
 static void assert_same(struct snap a, struct snap b)
 {
 	cr_assert_eq(a.free, b.free, "memblock free %llu vs %llu", (unsigned long long)a.free,
-		     (unsigned long long)b.free);
+	             (unsigned long long)b.free);
 	for (unsigned l = 1; l <= 5; l++)
 		cr_assert_eq(a.tables[l], b.tables[l], "level %u tables", l);
 	for (unsigned u = 0; u < SPARSE_NR_USES; u++)
@@ -89,8 +89,8 @@ Test(sparse_hotplug, adding_into_an_early_section_reuses_its_memmap)
 	struct sparse_mem_section ms;
 
 	cr_assert_eq(sparse_hotplug_add(m, lo, n, 0, false, 0, &err), 0, "%s", err.msg);
-	cr_assert_eq(sparse_machine_stats(m)->bytes[SPARSE_USE_MEMMAP], before.bytes[SPARSE_USE_MEMMAP],
-		     "no new memmap");
+	cr_assert_eq(sparse_machine_stats(m)->bytes[SPARSE_USE_MEMMAP],
+	             before.bytes[SPARSE_USE_MEMMAP], "no new memmap");
 	cr_assert_eq(sparse_read_section(m, 8, &ms), 0);
 	cr_assert(ms.section_mem_map & SPARSE_SECTION_IS_EARLY);
 	cr_assert(ms.section_mem_map & SPARSE_SECTION_TAINT_ZONE_DEVICE);
@@ -106,15 +106,15 @@ Test(sparse_hotplug, overlapping_or_misaligned_adds_fail_and_change_nothing)
 	struct snap before = snap(m);
 
 	cr_assert_eq(sparse_hotplug_add(m, PFN(1 * GiB), PFN(64 * MiB), 0, false, 0, &err),
-		     VMEMSIM_EEXIST, "RAM sub-sections are taken");
+	             VMEMSIM_EEXIST, "RAM sub-sections are taken");
 	cr_assert(strstr(err.msg, "overlap"), "%s", err.msg);
 	assert_same(before, snap(m));
 	cr_assert_eq(sparse_hotplug_add(m, PFN(2 * GiB) + 1, 512, 0, false, 0, &err),
-		     VMEMSIM_EINVAL);
+	             VMEMSIM_EINVAL);
 	cr_assert(strstr(err.msg, "aligned to 512 pages"), "%s", err.msg);
 	cr_assert_eq(sparse_hotplug_add(m, PFN(2 * GiB), PFN(2 * MiB), 0, false, 0, &err), 0);
 	cr_assert_eq(sparse_hotplug_add(m, PFN(2 * GiB), PFN(4 * MiB), 0, false, 0, &err),
-		     VMEMSIM_EEXIST);
+	             VMEMSIM_EEXIST);
 	cr_assert_eq(sparse_hotplug_remove(m, PFN(2 * GiB), PFN(4 * MiB), &err), VMEMSIM_ENOENT);
 	cr_assert_eq(sparse_hotplug_remove(m, PFN(2 * GiB), PFN(2 * MiB), &err), 0);
 	assert_same(before, snap(m));
@@ -126,7 +126,7 @@ Test(sparse_hotplug, classic_sparse_has_no_zone_device)
 	struct sparse_machine *m = build(SPARSE_MODEL_EXTREME, SPARSE_HOTPLUG_SUBSECTION);
 	struct vmemsim_err err = {0};
 	cr_assert_eq(sparse_hotplug_add(m, PFN(2 * GiB), PFN(128 * MiB), 0, false, 0, &err),
-		     VMEMSIM_EINVAL);
+	             VMEMSIM_EINVAL);
 	cr_assert(strstr(err.msg, "SPARSEMEM_VMEMMAP"), "%s", err.msg);
 	sparse_machine_destroy(m);
 }
@@ -135,9 +135,9 @@ Test(sparse_hotplug, section_mode_needs_section_alignment)
 {
 	struct sparse_machine *m = build(SPARSE_MODEL_VMEMMAP_2M, SPARSE_HOTPLUG_SECTION);
 	struct vmemsim_err err = {0};
-	cr_assert_eq(sparse_hotplug_add(m, PFN(2 * GiB + 2 * MiB), PFN(128 * MiB), 0, false, 0,
-					&err),
-		     VMEMSIM_EINVAL);
+	cr_assert_eq(
+	    sparse_hotplug_add(m, PFN(2 * GiB + 2 * MiB), PFN(128 * MiB), 0, false, 0, &err),
+	    VMEMSIM_EINVAL);
 	cr_assert_eq(sparse_hotplug_add(m, PFN(2 * GiB), PFN(256 * MiB), 0, false, 0, &err), 0);
 	cr_assert_eq(sparse_machine_stats(m)->vmemmap_leaves[MMU_PAGE_2M], 9 + 2);
 	sparse_machine_destroy(m);
@@ -154,7 +154,7 @@ Test(sparse_hotplug, altmap_places_the_memmap_inside_the_device)
 	uint64_t ram_memmap = sparse_machine_stats(m)->bytes[SPARSE_USE_MEMMAP];
 
 	cr_assert_eq(sparse_hotplug_add(m, base, PFN(256 * MiB), 0, true, 2, &err), 0, "%s",
-		     err.msg);
+	             err.msg);
 	struct sparse_dev *d = &m->devs[0];
 	cr_assert_eq(d->altmap.free, 1534);
 	cr_assert_eq(d->altmap.alloc, 1024);
@@ -164,7 +164,7 @@ Test(sparse_hotplug, altmap_places_the_memmap_inside_the_device)
 	cr_assert_eq(sparse_va_to_pa(m, SPARSE_VMEMMAP_BASE + (base + 32768) * 64, &pa), 0);
 	cr_assert_eq(pa, 2 * GiB + 4 * MiB);
 	cr_assert_eq(sparse_machine_stats(m)->bytes[SPARSE_USE_MEMMAP], ram_memmap,
-		     "no RAM spent on the device memmap");
+	             "no RAM spent on the device memmap");
 	cr_assert_eq(sparse_machine_stats(m)->bytes[SPARSE_USE_MEMMAP_ALTMAP], 4 * MiB);
 	sparse_machine_destroy(m);
 }
@@ -196,7 +196,7 @@ Test(sparse_hotplug, misaligned_pmem_loses_nothing_with_subsections)
 	cr_assert_eq(lost, 130 * MiB);
 	/* a 4 KiB-misaligned start loses up to the next 2 MiB even with sub-sections */
 	cr_assert_eq(sparse_hotplug_usable(s + 4096, e, SPARSE_HOTPLUG_SUBSECTION, &lost),
-		     e - s - 2 * MiB);
+	             e - s - 2 * MiB);
 	cr_assert_eq(lost, 2 * MiB - 4096);
 }
 
@@ -213,7 +213,7 @@ Test(sparse_hotplug, machine_reports_padding_per_mode)
 		sparse_params_default(&p);
 		p.hotplug_mode = mode;
 		cr_assert_eq(sparse_machine_create(&m, &l, SPARSE_MODEL_VMEMMAP_2M, &p, &err), 0,
-			     "%s", err.msg);
+		             "%s", err.msg);
 		const struct sparse_stats *st = sparse_machine_stats(m);
 		cr_assert_eq(st->padding_lost_bytes, mode ? 130 * MiB : 0);
 		cr_assert_eq(st->device_added_bytes, mode ? 1 * GiB : 1 * GiB + 130 * MiB);

@@ -27,7 +27,7 @@ Test(sparse_layout, overlapping_ranges_name_both_indexes)
 	add_range(&l, 512 * MiB, 514 * MiB, 0, SPARSE_RANGE_DEVICE);
 	cr_assert_eq(sparse_layout_check(&l, &err), VMEMSIM_EEXIST);
 	cr_assert(strstr(err.msg, "ranges[2]") && strstr(err.msg, "overlaps ranges[0]"), "%s",
-		  err.msg);
+	          err.msg);
 }
 
 Test(sparse_layout, range_beyond_maxphyaddr_is_rejected)
@@ -104,6 +104,6 @@ Test(sparse_layout, failed_create_leaves_out_untouched)
 	base(&l);
 	add_range(&l, 100 * MiB, 200 * MiB, 0, SPARSE_RANGE_RAM);
 	cr_assert_eq(sparse_machine_create(&m, &l, SPARSE_MODEL_VMEMMAP_2M, NULL, &err),
-		     VMEMSIM_EEXIST);
+	             VMEMSIM_EEXIST);
 	cr_assert_eq(m, (struct sparse_machine *)0x1);
 }

@@ -41,14 +41,14 @@ static struct sparse_page read_page(const struct sparse_machine *m, uint64_t pfn
 Test(sparse_models, valid_pfn_counts_are_hand_computed)
 {
 	const uint64_t expect[SPARSE_NR_MODELS] = {99328,  131072, 131072, 163840,
-						   163840, 163840, 163840};
+	                                           163840, 163840, 163840};
 	for (int mo = 0; mo < SPARSE_NR_MODELS; mo++) {
 		struct sparse_machine *m = build_tiny(mo);
 		uint64_t n = 0;
 		for (uint64_t pfn = 0; pfn < PFN(800 * MiB); pfn++)
 			n += sparse_pfn_valid(m, pfn);
 		cr_assert_eq(n, expect[mo], "%s: %llu valid", sparse_model_name(mo),
-			     (unsigned long long)n);
+		             (unsigned long long)n);
 		sparse_machine_destroy(m);
 	}
 }
@@ -66,12 +66,12 @@ Test(sparse_models, every_valid_pfn_round_trips_and_walks_to_its_memmap)
 			cr_assert_eq(sparse_pfn_to_page(m, pfn, &va), 0);
 			cr_assert_eq(sparse_page_to_pfn(m, va, &back), 0);
 			cr_assert_eq(back, pfn, "%s: pfn %#llx -> %#llx -> %#llx",
-				     sparse_model_name(mo), (unsigned long long)pfn,
-				     (unsigned long long)va, (unsigned long long)back);
+			             sparse_model_name(mo), (unsigned long long)pfn,
+			             (unsigned long long)va, (unsigned long long)back);
 			cr_assert_eq(sparse_memmap_pa(m, pfn, &want), 0);
 			cr_assert_eq(mmu_pt_lookup(pt, va, &leaf), 0);
 			cr_assert_eq(leaf.pa, want, "%s: pfn %#llx", sparse_model_name(mo),
-				     (unsigned long long)pfn);
+			             (unsigned long long)pfn);
 		}
 		sparse_machine_destroy(m);
 	}
@@ -162,7 +162,7 @@ Test(sparse_models, sections_carry_the_kernels_flags)
 	struct sparse_machine *m = build_tiny(SPARSE_MODEL_VMEMMAP_2M);
 	struct sparse_mem_section ms;
 	const uint64_t early = SPARSE_SECTION_MARKED_PRESENT | SPARSE_SECTION_HAS_MEM_MAP |
-			       SPARSE_SECTION_IS_ONLINE | SPARSE_SECTION_IS_EARLY;
+	                       SPARSE_SECTION_IS_ONLINE | SPARSE_SECTION_IS_EARLY;
 
 	cr_assert_eq(sparse_read_section(m, 2, &ms), 0);
 	cr_assert_eq(ms.section_mem_map & ~SPARSE_SECTION_MAP_MASK, early);
@@ -171,8 +171,8 @@ Test(sparse_models, sections_carry_the_kernels_flags)
 	 * early, tainted (unaligned ZONE_DEVICE start); sub-sections 1..63 */
 	cr_assert_eq(sparse_read_section(m, 4, &ms), 0);
 	cr_assert_eq(ms.section_mem_map & ~SPARSE_SECTION_MAP_MASK,
-		     SPARSE_SECTION_MARKED_PRESENT | SPARSE_SECTION_HAS_MEM_MAP |
-			     SPARSE_SECTION_TAINT_ZONE_DEVICE);
+	             SPARSE_SECTION_MARKED_PRESENT | SPARSE_SECTION_HAS_MEM_MAP |
+	                 SPARSE_SECTION_TAINT_ZONE_DEVICE);
 	uint64_t map;
 	cr_assert_eq(sparse_read64(m, ms.usage + 16, &map), 0);
 	cr_assert_eq(map, ~1ull);
@@ -249,7 +249,7 @@ Test(sparse_models, hvo_saves_memmap_bytes_against_vmemmap_2m)
 	uint64_t ma = sparse_machine_stats(a)->bytes[SPARSE_USE_MEMMAP];
 	uint64_t mb = sparse_machine_stats(b)->bytes[SPARSE_USE_MEMMAP];
 	cr_assert_eq(ma - mb, 56 * 4096ull, "%llu vs %llu", (unsigned long long)ma,
-		     (unsigned long long)mb);
+	             (unsigned long long)mb);
 	sparse_machine_destroy(a);
 	sparse_machine_destroy(b);
 }
