@@ -61,7 +61,7 @@ static void print_ranges(const struct sparse_machine *m)
 
 	for (unsigned i = 0; i < l->nr_ranges; i++) {
 		const struct sparse_range *r = &l->ranges[i];
-		printf("BIOS-e820: [mem %#018llx-%#018llx] %-8s node %u\n",
+		printf("BIOS-e820: [mem 0x%016llx-0x%016llx] %-8s node %u\n",
 		       (unsigned long long)r->start, (unsigned long long)r->end - 1,
 		       kind_str(r->kind), r->nid);
 	}
