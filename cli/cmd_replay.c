@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "cpu_config.h"
 #include "db_cli.h"
+#include "layout_config.h"
 #include "traces/trace.h"
 
 #define MAX_SETS     64
@@ -51,6 +52,8 @@ static void usage(FILE *out)
 
 struct replay_opts {
 	const char *trace, *cpu;
+	const char *layout, *model; /* kernel replay; from the options or the metadata */
+	bool kernel, cpu_given;
 	char *sets[MAX_SETS];
 	unsigned nsets;
 	enum trace_format fmt;
@@ -72,7 +75,10 @@ enum {
 	O_SET,
 	O_CSV,
 	O_JSON,
-	O_QUIET
+	O_QUIET,
+	O_LAYOUT,
+	O_MODEL,
+	O_KERNEL
 };
 
 static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *dbc)
@@ -89,6 +95,9 @@ static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *db
 	                                     {"csv", no_argument, NULL, O_CSV},
 	                                     {"json", no_argument, NULL, O_JSON},
 	                                     {"quiet", no_argument, NULL, O_QUIET},
+	                                     {"layout", required_argument, NULL, O_LAYOUT},
+	                                     {"model", required_argument, NULL, O_MODEL},
+	                                     {"kernel", no_argument, NULL, O_KERNEL},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     DB_CLI_LONG_OPTIONS,
 	                                     {0, 0, 0, 0}};
@@ -103,7 +112,13 @@ static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *db
 		if (db_cli_option(dbc, c, optarg))
 			continue;
 		switch (c) {
-		case O_CPU: o->cpu = optarg; break;
+		case O_CPU:
+			o->cpu = optarg;
+			o->cpu_given = true;
+			break;
+		case O_LAYOUT: o->layout = optarg; break;
+		case O_MODEL: o->model = optarg; break;
+		case O_KERNEL: o->kernel = true; break;
 		case O_PAGES:
 			if (trace_page_policy_parse(optarg, &o->as.policy, &err))
 				return cli_usage_error("replay", "--pages: %s", err.msg);
@@ -203,60 +218,166 @@ static int replay_loop(struct trace_reader *r, struct mmu *m, struct trace_aspac
 	return rc ? rc : (n < 0 ? (int)n : 0);
 }
 
-static int setup_mmu(const struct mmu_config *cfg, struct trace_aspace *as, bool user,
-                     struct mmu **out, struct vmemsim_err *err)
-{
+/* The machine a replay runs on: a demand-paged user address space, or a
+ * kernel layout and memory model built by sparse/. */
+struct replay_machine {
+	struct trace_aspace *as;   /* user traces */
+	struct sparse_machine *sm; /* kernel traces */
 	struct mmu *m;
-	int rc = mmu_create(&m, cfg, trace_aspace_phys(as), err);
+};
 
-	if (rc)
-		return rc;
-	if ((rc = mmu_add_region(m, "user", 0, USER_TOP, err)) < 0 ||
-	    (rc = mmu_add_region(m, "kernel", 0xffff800000000000ull, 0xfffffffffffff000ull, err)) <
-	        0) {
-		mmu_destroy(m);
-		return rc;
-	}
-	mmu_write_cr3(m, trace_aspace_root(as), 0, false);
-	mmu_set_cpl(m, user ? 3 : 0);
-	*out = m;
-	return 0;
+/* Kernel-trace settings after the options and the trace's metadata. */
+struct replay_kernel {
+	struct sparse_layout layout;
+	struct sparse_params params;
+	enum sparse_model model;
+	json_t *layout_json;
+};
+
+static void machine_fini(struct replay_machine *rm)
+{
+	mmu_destroy(rm->m);
+	trace_aspace_destroy(rm->as);
+	sparse_machine_destroy(rm->sm);
+	memset(rm, 0, sizeof(*rm));
 }
 
-static int run_replay(const struct replay_opts *o, const struct mmu_config *cfg,
-                      struct trace_reader *r, struct replay_result *res, struct vmemsim_err *err)
+static int machine_user(struct replay_machine *rm, const struct replay_opts *o,
+                        const struct mmu_config *cfg, struct vmemsim_err *err)
 {
 	struct trace_aspace_config ac = o->as;
-	struct trace_aspace *as;
-	struct mmu *m = NULL;
-	double t0 = now();
-	int rc, rc2;
+	int rc;
 
 	ac.levels = cfg->levels;
 	ac.maxphyaddr = cfg->maxphyaddr;
 	ac.user = true;
-	rc = trace_aspace_create(&as, &ac, err);
-	if (rc)
+	if ((rc = trace_aspace_create(&rm->as, &ac, err)) ||
+	    (rc = mmu_create(&rm->m, cfg, trace_aspace_phys(rm->as), err)))
 		return rc;
-	rc = setup_mmu(cfg, as, ac.user, &m, err);
+	if ((rc = mmu_add_region(rm->m, "user", 0, USER_TOP, err)) < 0 ||
+	    (rc = mmu_add_region(rm->m, "kernel", 0xffff800000000000ull, 0xfffffffffffff000ull,
+	                         err)) < 0)
+		return rc;
+	mmu_write_cr3(rm->m, trace_aspace_root(rm->as), 0, false);
+	mmu_set_cpl(rm->m, 3);
+	return 0;
+}
+
+static int machine_kernel(struct replay_machine *rm, const struct replay_kernel *k,
+                          const struct mmu_config *cfg, struct vmemsim_err *err)
+{
+	struct sparse_region reg[SPARSE_MAX_REGIONS];
+	unsigned n;
+	int rc;
+
+	if ((rc = sparse_machine_create(&rm->sm, &k->layout, k->model, &k->params, err)) ||
+	    (rc = mmu_create(&rm->m, cfg, sparse_machine_phys(rm->sm), err)))
+		return rc;
+	n = sparse_machine_regions(rm->sm, reg);
+	for (unsigned i = 0; i < n; i++)
+		if ((rc = mmu_add_region(rm->m, reg[i].name, reg[i].start, reg[i].end, err)) < 0)
+			return rc;
+	mmu_write_cr3(rm->m, sparse_machine_pt(rm->sm)->root, 0, false);
+	mmu_set_cpl(rm->m, 0);
+	return 0;
+}
+
+static int run_replay(const struct replay_opts *o, const struct replay_kernel *k,
+                      const struct mmu_config *cfg, struct trace_reader *r,
+                      struct replay_result *res, struct vmemsim_err *err)
+{
+	struct replay_machine rm = {0};
+	double t0 = now();
+	int rc, rc2;
+
+	rc = k ? machine_kernel(&rm, k, cfg, err) : machine_user(&rm, o, cfg, err);
 	if (rc) {
-		trace_aspace_destroy(as);
+		machine_fini(&rm);
 		return rc;
 	}
-	rc = replay_loop(r, m, as, o->limit, &res->records, err);
-	mmu_stats_snapshot(m, &res->stats);
-	trace_aspace_get_stats(as, &res->as);
-	res->nr_regions = mmu_nr_regions(m);
+	rc = replay_loop(r, rm.m, rm.as, o->limit, &res->records, err);
+	mmu_stats_snapshot(rm.m, &res->stats);
+	if (rm.as)
+		trace_aspace_get_stats(rm.as, &res->as);
+	res->nr_regions = mmu_nr_regions(rm.m);
 	for (unsigned i = 0; i < res->nr_regions && i < MMU_MAX_REGIONS; i++) {
-		snprintf(res->names[i], sizeof(res->names[i]), "%s", mmu_region_name(m, i));
+		snprintf(res->names[i], sizeof(res->names[i]), "%s", mmu_region_name(rm.m, i));
 		res->region_names[i] = res->names[i];
 	}
 	res->seconds = now() - t0;
-	if (!rc && (rc2 = mmu_check(m, err)) != 0)
+	if (!rc && (rc2 = mmu_check(rm.m, err)) != 0)
 		rc = rc2;
-	mmu_destroy(m);
-	trace_aspace_destroy(as);
+	machine_fini(&rm);
 	return rc;
+}
+
+/* A metadata string field, or NULL. */
+static const char *meta_str(json_t *meta, const char *key)
+{
+	json_t *v = meta ? json_object_get(meta, key) : NULL;
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Is this a kernel trace?  --kernel/--layout/--model, or metadata naming a
+ * layout or memory model (what `vmemsim run --record` writes). */
+static bool is_kernel_trace(const struct replay_opts *o, json_t *meta)
+{
+	const char *kind = meta_str(meta, "kind");
+	return o->kernel || o->layout || o->model || meta_str(meta, "layout") ||
+	       meta_str(meta, "memory_model") || (kind && !strcmp(kind, "kernel"));
+}
+
+/* Struct pages sit at the same VAs (vmemmap + pfn * 64) in every vmemmap
+ * model, so a trace moves between those; other models place the memmap
+ * elsewhere and run other code, so their traces do not. */
+static int check_model_change(const char *recorded, enum sparse_model to, struct vmemsim_err *err)
+{
+	enum sparse_model from;
+
+	if (!recorded)
+		return 0;
+	if (sparse_model_parse(recorded, &from, err))
+		return vmemsim_errf(err, VMEMSIM_EINVAL, "trace metadata: %s", err->msg);
+	if (from == to || (sparse_model_is_vmemmap(from) && sparse_model_is_vmemmap(to)))
+		return 0;
+	return vmemsim_errf(err, VMEMSIM_EINVAL,
+	                    "the trace was recorded on %s; its struct-page addresses and code "
+	                    "are that model's, so it cannot be replayed on %s (only between "
+	                    "vmemmap models); record it under %s instead",
+	                    recorded, sparse_model_name(to), sparse_model_name(to));
+}
+
+static int kernel_resolve(struct replay_opts *o, json_t *meta, char *const *sets, unsigned nsets,
+                          struct replay_kernel *k, struct vmemsim_err *err)
+{
+	const char *layout = o->layout ? o->layout : meta_str(meta, "layout");
+	const char *model = o->model ? o->model : meta_str(meta, "memory_model");
+	const char *cpu = meta_str(meta, "cpu");
+	char *lsets[MAX_SETS];
+	int n;
+
+	if (!layout)
+		return vmemsim_errf(err, VMEMSIM_EINVAL,
+		                    "%s: a kernel trace needs a layout: the metadata names none, "
+		                    "give --layout",
+		                    o->trace);
+	if (!model)
+		return vmemsim_errf(err, VMEMSIM_EINVAL,
+		                    "%s: a kernel trace needs a memory model: the metadata names "
+		                    "none, give --model",
+		                    o->trace);
+	if (sparse_model_parse(model, &k->model, err) ||
+	    check_model_change(meta_str(meta, "memory_model"), k->model, err))
+		return VMEMSIM_EINVAL;
+	if (!o->cpu_given && cpu)
+		o->cpu = cpu;
+	o->layout = layout;
+	o->model = sparse_model_name(k->model);
+	n = cli_sets_for("layout", "cpu,layout", sets, nsets, lsets, MAX_SETS, err);
+	if (n < 0)
+		return n;
+	return cli_layout_load(layout, lsets, (unsigned)n, &k->layout, &k->params, &k->layout_json,
+	                       err);
 }
 
 #define NR_EXTRA 9
@@ -304,79 +425,110 @@ static void print_result(const struct replay_result *res, enum cli_format fmt)
 	cli_table_free(t);
 }
 
-static char *config_text(const struct replay_opts *o, json_t *cpu_json, const char *format)
+static char *config_text(const struct replay_opts *o, json_t *cpu_json, const char *format,
+                         const struct replay_kernel *k)
 {
-	json_t *conf =
-	    json_pack("{s:O,s:{s:s,s:s,s:s,s:f,s:I,s:I,s:b}}", "cpu", cpu_json, "replay", "trace",
-	              o->trace, "format", format, "pages", trace_page_policy_name(o->as.policy),
-	              "frag", o->as.frag, "seed", (json_int_t)o->as.seed, "phys_bytes",
-	              (json_int_t)(o->as.phys_bytes ? o->as.phys_bytes : 64ull << 30), "user", 1);
-	char *text = conf ? json_dumps(conf, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+	json_t *conf, *rp;
+	char *text;
+
+	if (k)
+		rp = json_pack("{s:s,s:s,s:b}", "trace", o->trace, "format", format, "user", 0);
+	else
+		rp = json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:b}", "trace", o->trace, "format", format,
+		               "pages", trace_page_policy_name(o->as.policy), "frag", o->as.frag,
+		               "seed", (json_int_t)o->as.seed, "phys_bytes",
+		               (json_int_t)(o->as.phys_bytes ? o->as.phys_bytes : 64ull << 30),
+		               "user", 1);
+	conf = json_pack("{s:O,s:o}", "cpu", cpu_json, "replay", rp);
+	if (conf && k) {
+		json_object_set(conf, "layout", k->layout_json);
+		json_object_set_new(conf, "memory_model", json_string(sparse_model_name(k->model)));
+	}
+	text = conf ? json_dumps(conf, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
 	json_decref(conf);
 	return text;
+}
+
+/* Load the CPU (and for kernel traces the layout and model) for o; *k is
+ * set to kbuf for a kernel trace, NULL for a user trace. */
+static int replay_setup(struct replay_opts *o, struct trace_reader *r, struct mmu_config *cfg,
+                        json_t **cpu_json, struct replay_kernel *kbuf,
+                        const struct replay_kernel **k, struct vmemsim_err *err)
+{
+	const char *text = trace_reader_info(r)->metadata;
+	json_t *meta = text && *text ? json_loads(text, 0, NULL) : NULL;
+	char *cpu_sets[MAX_SETS];
+	bool kernel = is_kernel_trace(o, meta);
+	int rc = 0, n;
+
+	*k = NULL;
+	if (kernel) {
+		rc = kernel_resolve(o, meta, o->sets, o->nsets, kbuf, err);
+		*k = kbuf;
+	}
+	if (!rc) {
+		n = cli_sets_for("cpu", kernel ? "cpu,layout" : "cpu", o->sets, o->nsets, cpu_sets,
+		                 MAX_SETS, err);
+		rc = n < 0 ? n : cli_cpu_load(o->cpu, cpu_sets, (unsigned)n, cfg, cpu_json, err);
+	}
+	json_decref(meta);
+	return rc;
 }
 
 int cmd_replay(int argc, char **argv)
 {
 	struct replay_opts o = {0};
+	struct replay_kernel kbuf = {0};
+	const struct replay_kernel *k = NULL;
 	struct db_cli dbc;
 	struct mmu_config cfg;
 	struct vmemsim_err err = {0};
 	struct trace_reader *r;
-	struct replay_result *res;
-	char *cpu_sets[MAX_SETS], *conf;
+	struct replay_result *res = NULL;
+	char *conf = NULL;
 	json_t *resolved = NULL;
-	int rc, ncpu;
+	int rc;
 
 	db_cli_init(&dbc);
 	if ((rc = parse(argc, argv, &o, &dbc)))
 		return rc < 0 ? CLI_EXIT_OK : rc;
-	ncpu = cli_sets_for("cpu", "cpu", o.sets, o.nsets, cpu_sets, MAX_SETS, &err);
-	if (ncpu < 0)
-		return cli_usage_error("replay", "%s", err.msg);
-	if (cli_cpu_load(o.cpu, cpu_sets, (unsigned)ncpu, &cfg, &resolved, &err))
+	if (trace_open(&r, o.trace, o.fmt, o.flags, &err))
 		return cli_fail(&err);
-	if (trace_open(&r, o.trace, o.fmt, o.flags, &err)) {
-		json_decref(resolved);
-		return cli_fail(&err);
+	if (replay_setup(&o, r, &cfg, &resolved, &kbuf, &k, &err)) {
+		rc = cli_fail(&err);
+		goto out;
 	}
-	conf = config_text(&o, resolved, trace_format_name(trace_reader_info(r)->format));
-	json_decref(resolved);
+	conf = config_text(&o, resolved, trace_format_name(trace_reader_info(r)->format), k);
 	res = calloc(1, sizeof(*res));
 	if (!conf || !res) {
-		free(conf);
-		free(res);
-		trace_close(r);
 		cli_error("out of memory");
-		return CLI_EXIT_FAIL;
+		rc = CLI_EXIT_FAIL;
+		goto out;
 	}
 	{
-		struct db_run_info info = {
-		    .kind = "replay", .workload = o.trace, .cpu = o.cpu, .config_json = conf};
-		rc = db_cli_begin(&dbc, &info);
+		struct db_run_info info = {.kind = "replay",
+		                           .workload = o.trace,
+		                           .cpu = o.cpu,
+		                           .layout = k ? o.layout : NULL,
+		                           .memory_model = k ? o.model : NULL,
+		                           .config_json = conf};
+		if (db_cli_begin(&dbc, &info)) {
+			rc = CLI_EXIT_FAIL;
+			goto out;
+		}
 	}
-	free(conf);
-	if (rc) {
-		free(res);
-		trace_close(r);
-		return CLI_EXIT_FAIL;
-	}
-	rc = run_replay(&o, &cfg, r, res, &err);
+	rc = run_replay(&o, k, &cfg, r, res, &err);
 	if ((o.flags & TRACE_SKIP_BAD) && trace_reader_info(r)->bad_lines)
 		cli_warn("skipped %llu garbage lines",
 		         (unsigned long long)trace_reader_info(r)->bad_lines);
-	trace_close(r);
+	print_result(res, o.ofmt);
 	if (rc) {
 		/* keep what was replayed: print it, but never store it as complete */
-		print_result(res, o.ofmt);
 		cli_fail(&err);
 		cli_warn("the counters above cover the %llu records replayed before the error",
 		         (unsigned long long)res->records);
-		free(res);
-		return db_cli_fail(&dbc, err.msg);
-	}
-	print_result(res, o.ofmt);
-	{
+		rc = db_cli_fail(&dbc, err.msg);
+	} else {
 		struct db_metric x[NR_EXTRA];
 		struct db_run_result dres = {.stats = &res->stats,
 		                             .region_names = res->region_names,
@@ -384,6 +536,11 @@ int cmd_replay(int argc, char **argv)
 		                             .nr_extra = fill_extras(res, x)};
 		rc = db_cli_finish(&dbc, &dres);
 	}
+out:
+	free(conf);
 	free(res);
+	json_decref(resolved);
+	json_decref(kbuf.layout_json);
+	trace_close(r);
 	return rc;
 }

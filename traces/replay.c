@@ -37,7 +37,9 @@ static int fault_in(struct trace_aspace *as, const struct mmu_fault *f, const st
 {
 	int rc;
 
-	if (f->error_code & (PF_P | PF_RSVD))
+	/* Without an address space (a kernel trace on a built machine) and for
+	 * anything but not-present, a fault is the answer, not a first touch. */
+	if (!as || (f->error_code & (PF_P | PF_RSVD | MMU_FAULT_NONCANONICAL | MMU_FAULT_BADPHYS)))
 		return fault_error(f, r, idx, err);
 	rc = trace_aspace_touch(as, f->va, err);
 	/* If the model reports the access's VA rather than the faulting

@@ -224,7 +224,9 @@ int trace_aspace_touch(struct trace_aspace *as, uint64_t va, struct vmemsim_err 
 void trace_aspace_get_stats(const struct trace_aspace *as, struct trace_aspace_stats *out);
 
 /* Replay records through m, mapping pages on not-present faults and retrying
- * the access (counted as the hardware would re-execute it).  Fetch records
+ * the access (counted as the hardware would re-execute it).  as may be NULL
+ * (a kernel trace on a machine whose page tables are already built): then
+ * every fault is an error.  Fetch records
  * retire one instruction each when TRACE_F_FETCH_IS_INSN is set in flags;
  * TRACE_RETIRE records retire their count.  Returns 0 or a negative code
  * (a protection fault, ENOMEM, ...) naming the record index (base + i), VA

@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -207,4 +208,85 @@ Test(trace_cli, record_runs_the_program_under_lackey)
 	vm(&o, "trace record -o fail.vtr --quiet -- /bin/false");
 	cr_assert_eq(o.status, 0);
 	cr_assert(strstr(o.err, "the program exited with status 1"), "%s", o.err);
+}
+
+/* A kernel trace: loads of one struct page per 4K vmemmap page over 4096
+ * pages (pfns 0x1000 + 64 i: 1 GiB of RAM), three passes.  Under vmemmap-2m
+ * those 4096 pages sit in a handful of 2M mappings; under vmemmap-4k every
+ * load needs its own 4K translation and 4096 pages overflow the 1536-entry
+ * STLB, so every load walks. */
+static void write_vmemmap_trace(void)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/k.lackey", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	for (int pass = 0; pass < 3; pass++)
+		for (uint64_t i = 0; i < 4096; i++)
+			fprintf(
+			    f, " L %llx,8\n",
+			    (unsigned long long)(0xffffea0000000000ull + (0x1000 + 64 * i) * 64));
+	fclose(f);
+}
+
+static uint64_t metric(const char *csv, const char *name)
+{
+	char key[64];
+	const char *p;
+	snprintf(key, sizeof(key), "\n%s,", name);
+	p = strstr(csv, key);
+	cr_assert_not_null(p, "no %s in %s", name, csv);
+	return strtoull(p + strlen(key), NULL, 10);
+}
+
+Test(trace_cli, kernel_trace_replays_on_its_layout_and_across_vmemmap_models)
+{
+	struct outcome o;
+	char cwd[512];
+	uint64_t walks_2m, walks_4k;
+
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	write_vmemmap_trace();
+	vm(&o,
+	   "trace convert k.lackey -o k.vtr --quiet --metadata "
+	   "'{\"kind\":\"kernel\",\"layout\":\"%s/tests/traces/fixtures/kernel-vm.json\","
+	   "\"memory_model\":\"vmemmap-2m\"}'",
+	   cwd);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+
+	vm(&o, "replay k.vtr --db r.db --quiet --csv");
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(metric(o.out, "faults"), 0, "the machine maps all of vmemmap");
+	cr_assert_eq(metric(o.out, "loads"), 3 * 4096);
+	cr_assert_eq(metric(o.out, "walks_4k"), 0);
+	walks_2m = metric(o.out, "walks");
+	cr_assert_leq(walks_2m, 16, "4096 vmemmap pages in 2M mappings: %llu walks",
+	              (unsigned long long)walks_2m);
+
+	vm(&o, "replay k.vtr --db r.db --quiet --csv --model vmemmap-4k");
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(metric(o.out, "faults"), 0);
+	walks_4k = metric(o.out, "walks_4k");
+	cr_assert_geq(walks_4k, 3 * 4096, "4K vmemmap: every load walks (%llu)",
+	              (unsigned long long)walks_4k);
+
+	vm(&o, "query --db r.db --csv \"select memory_model, status from runs order by id\"");
+	cr_assert_str_eq(o.out, "memory_model,status\nvmemmap-2m,done\nvmemmap-4k,done\n", "%s",
+	                 o.out);
+
+	vm(&o, "replay k.vtr --no-db --quiet --model sparse-extreme");
+	cr_assert_eq(o.status, 1);
+	cr_assert(strstr(o.err, "recorded on vmemmap-2m"), "%s", o.err);
+}
+
+Test(trace_cli, kernel_trace_without_a_layout_is_refused)
+{
+	struct outcome o;
+
+	write_vmemmap_trace();
+	vm(&o, "replay k.lackey --no-db --quiet --kernel --model vmemmap-2m");
+	cr_assert_eq(o.status, 1);
+	cr_assert(strstr(o.err, "a kernel trace needs a layout"), "%s", o.err);
 }
