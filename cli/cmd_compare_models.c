@@ -1,10 +1,302 @@
-/* cli/cmd_compare_models.c — placeholder until the owning issue lands. */
+/*
+ * cli/cmd_compare_models.c — `vmemsim compare-models`: the seed-000 question
+ * end to end.  The pfn workloads (pfn_to_page, page_to_pfn, pfn_valid, the
+ * buddy allocator on struct pages) run on every memory model with the same
+ * layout and CPU; one table gives cycles, STLB misses, walks and cycles per
+ * operation, each model relative to vmemmap-2m (x86-64's default).
+ *
+ * Every run is a full `vmemsim run` (guest checksum checked against the host
+ * reference, recorded in the database with kind "compare-models").  Default
+ * sizes keep the whole table under a minute on a 2-core machine; --scale
+ * multiplies the workloads' scalable parameters for real studies.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "cmd_run.h"
 #include "commands.h"
+
+struct cm_row {
+	const struct wl_desc *wl;
+	enum sparse_model model;
+	int rc;
+	double cycles, cycles_per_op;
+	uint64_t stlb_misses, walks, dtlb_misses, instructions;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: vmemsim compare-models [OPTIONS]\n\n"
+	        "Seed 000's question: what does each memory model cost? Runs the pfn workloads\n"
+	        "(pfn-scan, random-touch, page-to-pfn, buddy) as guest code on every memory\n"
+	        "model with the same layout and CPU, checks every guest checksum against the\n"
+	        "host reference, and prints cycles, STLB misses, walks and cycles per operation,\n"
+	        "with cycles relative to vmemmap-2m.\n\n"
+	        "Options:\n"
+	        "      --scale S         multiply the workloads' sizes by S (default 1)\n"
+	        "  -c, --cpu NAME        CPU preset (default " RUN_DEFAULT_CPU ")\n"
+	        "  -l, --layout NAME     layout preset (default " RUN_DEFAULT_LAYOUT ")\n"
+	        "  -m, --models LIST     comma-separated subset of the models (default: all)\n"
+	        "  -w, --workloads LIST  comma-separated subset of the pfn workloads\n"
+	        "  -s, --set KEY=VAL     override a preset field: cpu.KEY=VAL or layout.KEY=VAL\n"
+	        "      --seed N          PRNG seed of every workload (default 1)\n"
+	        "      --json, --csv     output format (default: aligned table)\n" DB_CLI_HELP
+	        "  -q, --quiet           no progress output\n"
+	        "  -h, --help            this help\n");
+}
+
+struct cm_opts {
+	const char *cpu, *layout, *models, *workloads;
+	char *sets[RUN_MAX_SETS];
+	unsigned nsets;
+	double scale;
+	uint64_t seed;
+	enum cli_format fmt;
+	bool want_model[SPARSE_NR_MODELS];
+	bool want_wl[32];
+};
+
+static bool in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		p = comma ? comma + 1 : NULL;
+	}
+	return false;
+}
+
+/* Every name in list must be one of the candidates. */
+static int check_list(const char *opt, const char *list, const char *const *names, unsigned n)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned i = 0;
+		while (i < n && strcmp(names[i], tok))
+			i++;
+		if (i == n) {
+			char valid[256] = "";
+			for (unsigned j = 0; j < n; j++) {
+				size_t l = strlen(valid);
+				snprintf(valid + l, sizeof(valid) - l, "%s%s", j ? ", " : "",
+				         names[j]);
+			}
+			return cli_usage_error("compare-models", "%s: unknown '%s' (valid: %s)",
+			                       opt, tok, valid);
+		}
+	}
+	return 0;
+}
+
+static int select_runs(struct cm_opts *o)
+{
+	const char *mnames[SPARSE_NR_MODELS], *wnames[32];
+	unsigned nw = 0;
+	int rc;
+
+	for (int m = 0; m < SPARSE_NR_MODELS; m++)
+		mnames[m] = sparse_model_name((enum sparse_model)m);
+	for (unsigned i = 0; i < wl_count() && nw < 32; i++)
+		if (wl_get(i)->pfn_workload)
+			wnames[nw++] = wl_get(i)->name;
+	if (o->models && (rc = check_list("--models", o->models, mnames, SPARSE_NR_MODELS)))
+		return rc;
+	if (o->workloads && (rc = check_list("--workloads", o->workloads, wnames, nw)))
+		return rc;
+	for (int m = 0; m < SPARSE_NR_MODELS; m++)
+		o->want_model[m] = !o->models || in_list(o->models, mnames[m]);
+	for (unsigned i = 0; i < wl_count() && i < 32; i++)
+		o->want_wl[i] = wl_get(i)->pfn_workload &&
+		                (!o->workloads || in_list(o->workloads, wl_get(i)->name));
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct cm_opts *o, struct db_cli *dbc)
+{
+	static const struct option opts[] = {{"scale", required_argument, NULL, 'S'},
+	                                     {"cpu", required_argument, NULL, 'c'},
+	                                     {"layout", required_argument, NULL, 'l'},
+	                                     {"models", required_argument, NULL, 'm'},
+	                                     {"workloads", required_argument, NULL, 'w'},
+	                                     {"set", required_argument, NULL, 's'},
+	                                     {"seed", required_argument, NULL, 'E'},
+	                                     {"json", no_argument, NULL, 'J'},
+	                                     {"csv", no_argument, NULL, 'C'},
+	                                     {"quiet", no_argument, NULL, 'q'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     DB_CLI_LONG_OPTIONS,
+	                                     {NULL, 0, NULL, 0}};
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:l:m:w:s:qh", opts, NULL)) != -1) {
+		if (db_cli_option(dbc, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'S':
+			if (cli_parse_double("compare-models", "--scale", optarg, &o->scale))
+				return CLI_EXIT_USAGE;
+			if (!(o->scale > 0 && o->scale <= 1e6))
+				return cli_usage_error("compare-models",
+				                       "--scale: %s is not in (0, 1e6]", optarg);
+			break;
+		case 'c': o->cpu = optarg; break;
+		case 'l': o->layout = optarg; break;
+		case 'm': o->models = optarg; break;
+		case 'w': o->workloads = optarg; break;
+		case 's':
+			if (o->nsets == RUN_MAX_SETS)
+				return cli_usage_error("compare-models", "too many --set options");
+			o->sets[o->nsets++] = optarg;
+			break;
+		case 'E':
+			if (cli_parse_u64("compare-models", "--seed", optarg, &o->seed))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'J': o->fmt = CLI_FMT_JSON; break;
+		case 'C': o->fmt = CLI_FMT_CSV; break;
+		case 'q': cli_quiet = true; break;
+		case 'h': usage(stdout); return -1;
+		default: return cli_usage_error("compare-models", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("compare-models", "unexpected argument '%s'", argv[optind]);
+	return select_runs(o);
+}
+
+static void fill_row(struct cm_row *r, const struct wl_run_result *res)
+{
+	r->cycles = res->cycles;
+	r->cycles_per_op = run_cycles_per_op(res);
+	r->stlb_misses = mmu_stats_total(&res->stats, MMU_C_stlb_misses);
+	r->dtlb_misses = mmu_stats_total(&res->stats, MMU_C_dtlb_misses);
+	r->walks = mmu_stats_total(&res->stats, MMU_C_walks);
+	r->instructions = mmu_stats_total(&res->stats, MMU_C_instructions);
+}
+
+static const struct cm_row *baseline(const struct cm_row *rows, unsigned n,
+                                     const struct wl_desc *wl)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (rows[i].wl == wl && rows[i].model == SPARSE_MODEL_VMEMMAP_2M && rows[i].rc == 0)
+			return &rows[i];
+	return NULL;
+}
+
+static void print_rows(const struct cm_row *rows, unsigned n, enum cli_format fmt)
+{
+	struct cli_table *t = cli_table_new();
+	static const char *const cols[] = {
+	    "workload",    "model",       "cycles", "vs_vmemmap_2m", "instructions",
+	    "dtlb_misses", "stlb_misses", "walks",  "cycles_per_op", "op"};
+
+	for (unsigned c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+		cli_table_column(t, cols[c]);
+	for (unsigned i = 0; i < n; i++) {
+		const struct cm_row *r = &rows[i], *b = baseline(rows, n, r->wl);
+		cli_table_str(t, r->wl->name);
+		cli_table_str(t, sparse_model_name(r->model));
+		if (r->rc) {
+			for (unsigned c = 2; c < 9; c++)
+				cli_table_null(t);
+		} else {
+			cli_table_double(t, r->cycles, 0);
+			if (b && b->cycles > 0)
+				cli_table_double(t, r->cycles / b->cycles, 3);
+			else
+				cli_table_null(t);
+			cli_table_u64(t, r->instructions);
+			cli_table_u64(t, r->dtlb_misses);
+			cli_table_u64(t, r->stlb_misses);
+			cli_table_u64(t, r->walks);
+			cli_table_double(t, r->cycles_per_op, 2);
+		}
+		cli_table_str(t, r->wl->op_name);
+		cli_table_end_row(t);
+	}
+	cli_table_print(t, stdout, fmt);
+	cli_table_free(t);
+}
 
 int cmd_compare_models(int argc, char **argv)
 {
-	(void)argc;
-	cli_error("'%s' is not implemented yet", argv[0]);
-	return CLI_EXIT_FAIL;
+	struct cm_opts o = {
+	    .cpu = RUN_DEFAULT_CPU, .layout = RUN_DEFAULT_LAYOUT, .scale = 1.0, .seed = 1};
+	struct wl_run_result *res = calloc(1, sizeof(*res));
+	struct cm_row rows[32 * SPARSE_NR_MODELS];
+	struct cli_progress prog;
+	struct run_env env;
+	struct db_cli dbc;
+	unsigned n = 0, total = 0, failed = 0, unsupported = 0;
+	int rc;
+
+	if (!res) {
+		cli_error("out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	db_cli_init(&dbc);
+	if ((rc = parse_opts(argc, argv, &o, &dbc)) ||
+	    (rc = run_env_load(&env, "compare-models", o.cpu, o.layout, o.sets, o.nsets))) {
+		free(res);
+		return rc < 0 ? CLI_EXIT_OK : rc;
+	}
+	for (unsigned w = 0; w < wl_count() && w < 32; w++)
+		for (int m = 0; m < SPARSE_NR_MODELS; m++)
+			total += o.want_wl[w] && o.want_model[m];
+	cli_progress_start(&prog, "compare-models", total);
+	for (unsigned w = 0; w < wl_count() && w < 32; w++) {
+		for (int m = 0; m < SPARSE_NR_MODELS; m++) {
+			if (!o.want_wl[w] || !o.want_model[m])
+				continue;
+			struct cm_row *r = &rows[n++];
+			struct vmemsim_err err = {0};
+			struct wl_run_config cfg = {.wl = wl_get(w),
+			                            .model = (enum sparse_model)m,
+			                            .layout = &env.layout,
+			                            .sparse = &env.sparse,
+			                            .cpu = &env.cpu};
+			*r = (struct cm_row){.wl = cfg.wl, .model = cfg.model};
+			wl_args_init(&cfg.args, cfg.wl);
+			wl_args_scale(&cfg.args, cfg.wl, o.scale);
+			cfg.args.seed = o.seed;
+			r->rc = run_recorded(&dbc, "compare-models", &env, &cfg, res, &err);
+			if (r->rc && !res->configured && r->rc != VMEMSIM_EIO) {
+				/* e.g. flatmem's one mem_map cannot span a 1 TiB layout */
+				unsupported++;
+				cli_warn("%s on %s: not run: %s", cfg.wl->name,
+				         sparse_model_name(cfg.model), err.msg);
+			} else if (r->rc) {
+				failed++;
+				if (err.msg[0])
+					cli_error("%s on %s: %s", cfg.wl->name,
+					          sparse_model_name(cfg.model), err.msg);
+			} else {
+				fill_row(r, res);
+			}
+			cli_progress_update(&prog, n);
+		}
+	}
+	cli_progress_end(&prog);
+	if (o.fmt == CLI_FMT_TABLE)
+		printf("memory models on layout %s, cpu %s, scale %g (cycles relative to "
+		       "vmemmap-2m)\n",
+		       env.layout_name, env.cpu_name, o.scale);
+	print_rows(rows, n, o.fmt);
+	run_env_fini(&env);
+	free(res);
+	if (failed) {
+		cli_error("%u of %u runs failed", failed, n);
+		return CLI_EXIT_FAIL;
+	}
+	if (unsupported)
+		cli_warn("%u of %u runs not possible on this layout (see above)", unsupported, n);
+	return CLI_EXIT_OK;
 }

@@ -77,6 +77,7 @@ static int machine_init(struct wl_machine *w, struct wl_run_config *cfg, struct 
 		return rc;
 	if ((rc = wl_args_resolve(&cfg->args, cfg->wl, w->sm, err)))
 		return rc;
+	res->configured = true;
 	if ((rc = mmu_create(&w->mmu, cfg->cpu, sparse_machine_phys(w->sm), err)))
 		return rc;
 	/* The boot CPU loads CR3 with the kernel's page tables (PCID 0). */

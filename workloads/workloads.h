@@ -150,6 +150,11 @@ struct wl_run_result {
 	unsigned nr_hotspots, nr_hotspot_fns;
 	struct emu_hotspot hotspots[WL_MAX_HOTSPOTS];
 	struct emu_hotspot_fn hotspot_fns[WL_MAX_HOTSPOTS];
+	/* The machine was built and the arguments resolved.  A failure before
+	 * that is a configuration the model or layout cannot express (flatmem
+	 * on a 1 TiB sparse layout, zone-device without ZONE_DEVICE), not a
+	 * wrong result. */
+	bool configured;
 	double build_seconds; /* sparse machine + emu setup */
 	double cycles;        /* mmu_stats_cycles(stats, -1) */
 	struct sparse_stats sparse_stats;
