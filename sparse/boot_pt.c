@@ -62,7 +62,6 @@ int sparse_boot_pt_init(struct sparse_machine *m, struct vmemsim_err *err)
 	m->brk_next = img + IMG_BRK_OFF;
 	m->brk_end = m->brk_next + (uint64_t)m->params.brk_pages * SPARSE_PAGE_SIZE;
 	m->pt_use_static = true;
-	m->pt_purpose = SPARSE_PT_KERNEL;
 	m->pt_nid = -1;
 	rc = mmu_pt_init(&m->pt, &m->phys, m->params.pgtable_levels, 52, sparse_pt_allocator(m),
 	                 err);
@@ -171,7 +170,6 @@ int sparse_direct_map_init(struct sparse_machine *m, struct vmemsim_err *err)
 	int rc;
 
 	m->pt_early = true;
-	m->pt_purpose = SPARSE_PT_DIRECT_MAP;
 	m->pt_min = m->pt_max = 0;
 	if ((rc = init_range_memory_mapping(m, 0, SPARSE_ISA_END_ADDRESS, &mapped, err)) < 0)
 		return rc;

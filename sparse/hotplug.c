@@ -183,10 +183,11 @@ static int add_checks(struct sparse_machine *m, uint64_t start, uint64_t n, stru
 		const struct sparse_range *r = &m->layout.ranges[i];
 		if (r->kind != SPARSE_RANGE_DEVICE && start < (r->end >> SPARSE_PAGE_SHIFT) &&
 		    (r->start >> SPARSE_PAGE_SHIFT) < start + n)
-			return vmemsim_errf(err, VMEMSIM_EEXIST,
-					    "hotplug: pfns [%#llx, %#llx) overlap memory already present "
-					    "(ranges[%u])",
-					    (unsigned long long)start, (unsigned long long)(start + n), i);
+			return vmemsim_errf(
+			    err, VMEMSIM_EEXIST,
+			    "hotplug: pfns [%#llx, %#llx) overlap memory already present "
+			    "(ranges[%u])",
+			    (unsigned long long)start, (unsigned long long)(start + n), i);
 	}
 	for (unsigned i = 0; i < m->nr_devs; i++)
 		if (start < m->devs[i].end_pfn && m->devs[i].start_pfn < start + n)
@@ -236,7 +237,6 @@ int sparse_hotplug_add(struct sparse_machine *m, uint64_t start_pfn, uint64_t nr
 	rc = sparse_map(m, SPARSE_PT_HOTPLUG_DIRECT_MAP, sparse_va(sparse_pfn_to_pa(start_pfn)),
 	                sparse_pfn_to_pa(start_pfn), sparse_pfn_to_pa(nr_pages), MMU_PS_ALL,
 	                MMU_PROT_KERNEL_RW | PTE_G, err);
-	m->pt_purpose = SPARSE_PT_VMEMMAP;
 	for (p = start_pfn; rc == 0 && p < end;) {
 		uint64_t next = ALIGN_DOWN(p, SPARSE_PAGES_PER_SECTION) + SPARSE_PAGES_PER_SECTION;
 		uint64_t e = next < end ? next : end;

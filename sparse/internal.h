@@ -93,7 +93,6 @@ struct sparse_machine {
 	uint64_t pt_min, pt_max;          /* memblock window for early tables */
 	bool pt_early;                    /* use static/brk/window policy */
 	bool pt_use_static;
-	enum sparse_pt_purpose pt_purpose;
 	int pt_nid;
 
 	/* the sparse buffer of the node being initialised */

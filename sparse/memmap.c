@@ -216,12 +216,14 @@ static int init_nid(struct sparse_machine *m, unsigned nid, struct vmemsim_err *
 		m->sbuf_next = buf;
 		m->sbuf_end = buf + map_count * SPARSE_SECTION_MEMMAP_BYTES;
 	}
+	m->pt_nid = (int)nid; /* vmemmap page tables come from the node too */
 	for (nr = 0; nr < m->nr_sections && rc == 0; nr++) {
 		if (!section_present(m, nr) || sparse_section_early_nid(m, nr) != nid)
 			continue;
 		rc = init_section(m, nr, nid, usage_pa + i * USAGE_SIZE, err);
 		i++;
 	}
+	m->pt_nid = -1;
 	/* sparse_buffer_fini(): the unused tail goes back to memblock */
 	if (m->sbuf_next != NO_PA && m->sbuf_next < m->sbuf_end)
 		sparse_free(m, SPARSE_USE_MEMMAP, m->sbuf_next, m->sbuf_end - m->sbuf_next);
