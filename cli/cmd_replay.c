@@ -232,6 +232,7 @@ struct replay_kernel {
 	struct sparse_params params;
 	enum sparse_model model;
 	json_t *layout_json;
+	char layout_name[512], cpu_name[128]; /* copies: the metadata is freed */
 };
 
 static void machine_fini(struct replay_machine *rm)
@@ -369,9 +370,12 @@ static int kernel_resolve(struct replay_opts *o, json_t *meta, char *const *sets
 	if (sparse_model_parse(model, &k->model, err) ||
 	    check_model_change(meta_str(meta, "memory_model"), k->model, err))
 		return VMEMSIM_EINVAL;
-	if (!o->cpu_given && cpu)
-		o->cpu = cpu;
-	o->layout = layout;
+	if (!o->cpu_given && cpu) {
+		snprintf(k->cpu_name, sizeof(k->cpu_name), "%s", cpu);
+		o->cpu = k->cpu_name;
+	}
+	snprintf(k->layout_name, sizeof(k->layout_name), "%s", layout);
+	o->layout = k->layout_name;
 	o->model = sparse_model_name(k->model);
 	n = cli_sets_for("layout", "cpu,layout", sets, nsets, lsets, MAX_SETS, err);
 	if (n < 0)
