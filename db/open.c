@@ -30,6 +30,30 @@ double db_now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
 
+/* SQLite reports ENOSPC as SQLITE_FULL, but EFBIG (RLIMIT_FSIZE), EDQUOT
+ * and failing media as a plain I/O error, and the errno behind it is not
+ * always kept: say what failed and what the usual causes are. */
+static int io_err(const struct db *db, int rc, const char *path, const char *what,
+                  struct vmemsim_err *err)
+{
+	int e = db && db->conn ? sqlite3_system_errno(db->conn) : 0;
+	bool writing = rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC ||
+	               rc == SQLITE_IOERR_TRUNCATE || rc == SQLITE_IOERR_SHMSIZE;
+
+	if (e == ENOSPC || e == EDQUOT)
+		return vmemsim_errf(err, VMEMSIM_EIO,
+		                    "%s: disk full (%s) while %s; the transaction was rolled back",
+		                    path, strerror(e), what);
+	if (writing)
+		return vmemsim_errf(
+		    err, VMEMSIM_EIO,
+		    "%s: write failed%s%s%s while %s; the transaction was rolled back "
+		    "(disk full, quota or file-size limit?)",
+		    path, e ? " (" : "", e ? strerror(e) : "", e ? ")" : "", what);
+	return vmemsim_errf(err, VMEMSIM_EIO, "%s: I/O error (SQLite code %d%s%s) while %s", path,
+	                    rc, e ? ", " : "", e ? strerror(e) : "", what);
+}
+
 int db_sqlite_err(const struct db *db, int rc, const char *what, struct vmemsim_err *err)
 {
 	const char *path = db ? db->path : "?";
@@ -55,7 +79,7 @@ int db_sqlite_err(const struct db *db, int rc, const char *what, struct vmemsim_
 		return vmemsim_errf(err, VMEMSIM_EIO,
 		                    "%s: disk full while %s; the transaction was rolled back", path,
 		                    what);
-	case SQLITE_IOERR:
+	case SQLITE_IOERR: return io_err(db, rc, path, what, err);
 	case SQLITE_CANTOPEN:
 	case SQLITE_READONLY:
 	case SQLITE_PERM:

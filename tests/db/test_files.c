@@ -5,10 +5,14 @@
  * cannot write.  "Nothing corrupted" is checked byte for byte.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -256,4 +260,59 @@ Test(db_files, readonly_handle_reads_a_cleanly_closed_wal_database)
 	cr_assert_eq(rows, 1);
 	cr_assert_eq(db_vacuum(db, &err), VMEMSIM_EINVAL);
 	db_close(db);
+}
+
+/* A file-size limit (RLIMIT_FSIZE) fails writes the way a full disk does:
+ * the run's transaction rolls back and everything before it survives. */
+Test(db_files, write_failure_mid_run_rolls_back_and_keeps_earlier_runs)
+{
+	char path[256];
+	int st;
+	th_tmp_path(path, sizeof(path), "full.db");
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		struct vmemsim_err err = {0};
+		struct mmu_stats s;
+		struct db *db;
+		int64_t id;
+		int rc = 0, i;
+		if (db_open(&db, path, DB_OPEN_CREATE, &err))
+			_exit(10);
+		signal(SIGXFSZ, SIG_IGN);
+		struct rlimit rl = {200000, 200000};
+		setrlimit(RLIMIT_FSIZE, &rl);
+		memset(&s, 0, sizeof(s));
+		s.nr_regions = MMU_MAX_REGIONS;
+		for (unsigned r = 0; r < MMU_MAX_REGIONS; r++)
+			for (unsigned c = 0; c < MMU_NR_COUNTERS; c++)
+				s.v[r][c] = 1 + r + c;
+		struct db_run_info info = {.kind = "test"};
+		struct db_run_result res = {.stats = &s};
+		for (i = 0; i < 1000 && !rc; i++) {
+			rc = db_run_begin(db, &info, &id, &err);
+			if (!rc)
+				rc = db_run_finish(db, id, &res, &err);
+		}
+		db_close(db);
+		/* exit 0 only for the expected failure with a message naming the file */
+		_exit(rc == VMEMSIM_EIO && strstr(err.msg, path) && strstr(err.msg, "write failed")
+		          ? 0
+		          : 20);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+	struct vmemsim_err err = {0};
+	struct db *db;
+	cr_assert_eq(db_open(&db, path, 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(db_check(db, &err), 0, "%s", err.msg);
+	db_close(db);
+	sqlite3 *c = th_raw_open(path);
+	int64_t done = th_raw_int(c, "SELECT count(*) FROM runs WHERE status = 'done'");
+	cr_assert_gt(done, 0);
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT count(*) = %lld * %d FROM metrics", (long long)done,
+	         MMU_NR_COUNTERS);
+	cr_assert_eq(th_raw_int(c, sql), 1);
+	sqlite3_close(c);
 }
