@@ -229,11 +229,11 @@ int sparse_machine_create(struct sparse_machine **out, const struct sparse_layou
 	if ((unsigned)model >= SPARSE_NR_MODELS)
 		return vmemsim_errf(err, VMEMSIM_EINVAL, "memory model %d is unknown", (int)model);
 	if (params && (params->image_size > IMG_MEM_SECTION_OFF || params->dm_step_shift == 0 ||
-	               params->dm_step_shift > 20 ||
-	               (params->pgtable_levels != 4 && params->pgtable_levels != 5)))
+	               params->dm_step_shift > 20 || params->pgtable_levels != 4))
 		return vmemsim_errf(err, VMEMSIM_EINVAL,
 		                    "params: image_size <= 16 MiB, dm_step_shift 1..20 and "
-		                    "pgtable_levels 4 or 5 are required");
+		                    "pgtable_levels 4 are required (the 5-level layout, "
+		                    "PAGE_OFFSET_L5 and MAX_PHYSMEM_BITS 52, is not modelled)");
 	if (!(m = calloc(1, sizeof(*m))))
 		return vmemsim_errf(err, VMEMSIM_ENOMEM, "out of host memory");
 	m->layout = *layout;

@@ -206,7 +206,7 @@ struct sparse_layout {
 
 /* Build parameters beyond the layout: kernel knobs. */
 struct sparse_params {
-	unsigned pgtable_levels; /* 4 (5 is accepted for the page tables only) */
+	unsigned pgtable_levels; /* 4: the 5-level layout is not modelled */
 	unsigned dm_step_shift;  /* direct-map step growth: 8 today, 5 for 2012 */
 	bool dm_gbpages;         /* 1G direct-map leaves allowed (default true) */
 	unsigned brk_pages;      /* INIT_PGT_BUF_SIZE / 4 KiB, default 6 */

@@ -336,3 +336,40 @@ Test(sparse_seed004, page_less_ranges_live_in_the_memremap_window)
 	}
 	sparse_machine_destroy(m);
 }
+
+/* flatmem: 99328 pages x 64 B; sparse: 4 early sections x 2 MiB; vmemmap
+ * adds 64 pmem sub-sections x 32 KiB with 4K PTEs (pieces smaller than a
+ * section never use the altmap); HVO frees 56 pages.  Usage: one 56-byte
+ * entry per early section (2 per node), plus one slab page for hot-add. */
+Test(sparse_models, memmap_and_usage_bytes_are_hand_computed)
+{
+	const uint64_t memmap[SPARSE_NR_MODELS] = {
+	    99328 * 64, 8 * MiB, 8 * MiB, 10 * MiB, 10 * MiB, 10 * MiB, 10 * MiB - 56 * 4096};
+	for (int mo = 0; mo < SPARSE_NR_MODELS; mo++) {
+		struct sparse_machine *m = build_tiny(mo);
+		const struct sparse_stats *st = sparse_machine_stats(m);
+		cr_assert_eq(st->bytes[SPARSE_USE_MEMMAP], memmap[mo], "%s: %llu",
+		             sparse_model_name(mo),
+		             (unsigned long long)st->bytes[SPARSE_USE_MEMMAP]);
+		cr_assert_eq(st->bytes[SPARSE_USE_MEMMAP_ALTMAP], 0);
+		if (mo != SPARSE_MODEL_FLATMEM)
+			cr_assert_eq(st->bytes[SPARSE_USE_USAGE],
+			             4 * 56 + (sparse_model_is_vmemmap(mo) ? 4096 : 0), "%s",
+			             sparse_model_name(mo));
+		sparse_machine_destroy(m);
+	}
+}
+
+Test(sparse_models, five_level_layout_is_refused_clearly)
+{
+	struct sparse_layout l;
+	struct sparse_params p;
+	struct sparse_machine *m = NULL;
+	struct vmemsim_err err = {0};
+	tiny_layout(&l);
+	sparse_params_default(&p);
+	p.pgtable_levels = 5;
+	cr_assert_eq(sparse_machine_create(&m, &l, SPARSE_MODEL_VMEMMAP_2M, &p, &err),
+	             VMEMSIM_EINVAL);
+	cr_assert(strstr(err.msg, "5-level"), "%s", err.msg);
+}
