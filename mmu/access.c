@@ -13,7 +13,7 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define likely(x)   __builtin_expect(!!(x), 1)
 
-static inline bool perm_ok(const struct mmu *m, unsigned perm, enum mmu_access_type type)
+MMU_HOT bool perm_ok(const struct mmu *m, unsigned perm, enum mmu_access_type type)
 {
 	return (perm & (m->need[type] | m->forbid[type])) == m->need[type];
 }
@@ -23,21 +23,15 @@ static unsigned ent_region(const struct mmu *m, const struct tlb_ent *e, uint64_
 	return e->region == REGION_MIXED ? mmu_region_of(m, va) : e->region;
 }
 
-/* Invalidate va's entries, walk again and refill both levels: the path of a
- * store through a clean entry (a dirty assist) and of a rights failure. */
-static __attribute__((noinline)) int rewalk(struct mmu *m, uint64_t va, enum mmu_access_type type,
-                                            uint64_t pc, unsigned perm, struct tlb_ent *res,
-                                            unsigned *region, struct mmu_fault *fault)
+/* Walk and fill the STLB and the L1 TLB; *region is va's region. */
+static int walk_fill(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc, unsigned r,
+                     struct tlb_ent *res, unsigned *region, struct mmu_fault *fault)
 {
 	struct tlb_level *l1 = type == MMU_FETCH ? &m->itlb : &m->dtlb;
 	struct walk_out w;
-	unsigned r = mmu_region_of(m, va);
 	int rc;
 
-	if (type == MMU_STORE && !(perm & PERM_D) && perm_ok(m, perm | PERM_D, type))
-		m->ctr[r][MMU_C_dirty_assists]++;
-	tlb_invlpg(l1, va, m->pcid);
-	tlb_invlpg(&m->stlb, va, m->pcid);
+	mmu_forget_last(m);
 	rc = mmu_walk(m, va, type, r, pc, &w, fault);
 	if (rc < 0)
 		return rc;
@@ -50,6 +44,23 @@ static __attribute__((noinline)) int rewalk(struct mmu *m, uint64_t va, enum mmu
 	tlb_fill(l1, va, m->pcid, w.global, res);
 	*region = r;
 	return 0;
+}
+
+/* A cached entry whose rights do not allow the access: a store through a
+ * clean entry (a dirty assist) or a permission fault.  Drop va's entries
+ * and walk again, as hardware does before raising #PF. */
+static __attribute__((noinline)) int rewalk(struct mmu *m, uint64_t va, enum mmu_access_type type,
+                                            uint64_t pc, unsigned perm, struct tlb_ent *res,
+                                            unsigned *region, struct mmu_fault *fault)
+{
+	unsigned r = mmu_region_of(m, va);
+
+	if (type == MMU_STORE && !(perm & PERM_D) && perm_ok(m, perm | PERM_D, type))
+		m->ctr[r][MMU_C_dirty_assists]++;
+	mmu_forget_last(m);
+	tlb_invlpg(type == MMU_FETCH ? &m->itlb : &m->dtlb, va, m->pcid);
+	tlb_invlpg(&m->stlb, va, m->pcid);
+	return walk_fill(m, va, type, pc, r, res, region, fault);
 }
 
 /* An L1 TLB miss: the STLB, then a walk. */
@@ -83,13 +94,14 @@ static __attribute__((noinline)) int translate_miss(struct mmu *m, uint64_t va,
 	if (!perm_ok(m, e->perm, type))
 		return rewalk(m, va, type, pc, e->perm, res, region, fault);
 	*res = *e;
+	mmu_forget_last(m);
 	tlb_fill(l1, va, m->pcid, e->global, res);
 	*region = r;
 	return 0;
 }
 
 /* The data caches for [pa, pa + size), all inside one page. */
-static inline void data_access(struct mmu *m, uint64_t *ctr, uint64_t pa, uint32_t size)
+MMU_HOT void data_access(struct mmu *m, uint64_t *ctr, uint64_t pa, uint32_t size)
 {
 	uint64_t line = pa >> 6, last = (pa + size - 1) >> 6;
 
@@ -108,14 +120,24 @@ static inline void data_access(struct mmu *m, uint64_t *ctr, uint64_t pa, uint32
 }
 
 /* Translate va (TLB hit, or the slow paths); *ep points at the entry used. */
-static inline int translate_page(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc,
-                                 struct tlb_ent **ep, struct tlb_ent *tmp, unsigned *r,
-                                 struct mmu_fault *fault)
+MMU_HOT int translate_page(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc,
+                           struct tlb_ent **ep, struct tlb_ent *tmp, unsigned *r,
+                           struct mmu_fault *fault)
 {
-	struct tlb_level *l1 = type == MMU_FETCH ? &m->itlb : &m->dtlb;
-	struct tlb_ent *e = tlb_lookup(l1, va, m->pcid);
+	struct mmu_last *last = &m->last[type != MMU_FETCH];
+	struct tlb_ent *e;
 	int rc;
 
+	if ((va & last->mask) == last->base) {
+		e = last->e;
+	} else {
+		e = tlb_lookup(type == MMU_FETCH ? &m->itlb : &m->dtlb, va, m->pcid);
+		if (e) {
+			last->mask = ~(mmu_page_bytes((enum mmu_page_size)e->ps) - 1);
+			last->base = va & last->mask;
+			last->e = e;
+		}
+	}
 	if (likely(e)) {
 		*r = ent_region(m, e, va);
 		m->ctr[*r][(type == MMU_FETCH ? MMU_C_itlb_hits_4k : MMU_C_dtlb_hits_4k) + e->ps]++;
@@ -135,14 +157,14 @@ static inline int translate_page(struct mmu *m, uint64_t va, enum mmu_access_typ
 	return 0;
 }
 
-static inline uint64_t ent_pa(const struct tlb_ent *e, uint64_t va)
+MMU_HOT uint64_t ent_pa(const struct tlb_ent *e, uint64_t va)
 {
 	return e->pa | (va & (mmu_page_bytes((enum mmu_page_size)e->ps) - 1));
 }
 
 /* One access inside one page.  counted: bump the fetches/loads/stores counter. */
-static inline int access_page(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type,
-                              uint64_t pc, struct mmu_fault *fault, bool counted)
+MMU_HOT int access_page(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type,
+                        uint64_t pc, struct mmu_fault *fault, bool counted)
 {
 	struct tlb_ent *e, tmp;
 	uint64_t *ctr;
@@ -185,7 +207,7 @@ int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type t
 {
 	if (unlikely(size - 1 >= 4096 - (va & 4095) || (unsigned)type > MMU_STORE))
 		return access_split(m, va, size, type, pc, fault);
-	if (unlikely(!pt_va_canonical(va, m->cfg.levels)))
+	if (unlikely((uint64_t)((int64_t)(va << m->va_shift) >> m->va_shift) != va))
 		return mmu_raise(m, va, type, 0, pc,
 		                 MMU_FAULT_NONCANONICAL | mmu_fault_bits(m, type), fault);
 	return access_page(m, va, size, type, pc, fault, true);

@@ -28,18 +28,16 @@ int cache_init(struct cache_level *c, const struct mmu_cache_config *cfg, uint64
 	return 0;
 }
 
-uint32_t cache_access_slow(struct mmu *m, uint64_t pa, unsigned *lvl)
+uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, unsigned *lvl)
 {
-	uint64_t line = pa >> 6;
 	unsigned i, j;
 
-	for (i = 0; i < m->nr_caches; i++) {
+	for (i = 1; i < m->nr_caches; i++) {
 		struct sa *sa = &m->cache[i].sa;
-		uint32_t set = sa_set(sa, line);
-		if (sa_lookup_slow(sa, set, line, line) >= 0)
+		if (sa_lookup(sa, sa_set(sa, line), line, line) >= 0)
 			break;
 	}
-	for (j = 0; j < i && j < m->nr_caches; j++) {
+	for (j = 0; j < i; j++) {
 		struct sa *sa = &m->cache[j].sa;
 		sa_fill(sa, sa_set(sa, line), line);
 	}

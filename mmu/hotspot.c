@@ -1,16 +1,19 @@
 /*
  * mmu/hotspot.c — per-PC counts of L1 TLB misses and walks, in a bounded
  * open-addressing table allocated at mmu_create (HS_CAPACITY slots, linear
- * probing).  When the table is full, new PCs are dropped and counted in
+ * probing bounded to HS_PROBES slots so a full table costs little).  A new
+ * PC that finds no free slot within the bound is dropped and counted in
  * hs_dropped; PCs already present keep counting.
  */
 #include "mmu_internal.h"
+
+#define HS_PROBES 32
 
 struct hs_entry *mmu_hs_get(struct mmu *m, uint64_t pc)
 {
 	uint32_t i = (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> 52) & (HS_CAPACITY - 1), n;
 
-	for (n = 0; n < HS_CAPACITY; n++, i = (i + 1) & (HS_CAPACITY - 1)) {
+	for (n = 0; n < HS_PROBES; n++, i = (i + 1) & (HS_CAPACITY - 1)) {
 		struct hs_entry *e = &m->hs[i];
 		if (e->used && e->pc == pc)
 			return e;

@@ -90,6 +90,9 @@ int mmu_create(struct mmu **out, const struct mmu_config *cfg, struct mmu_phys *
 		return vmemsim_errf(err, VMEMSIM_ENOMEM, "cannot allocate the MMU model");
 	m->cfg = *cfg;
 	m->phys = phys;
+	m->va_shift = 64 - pt_va_bits(cfg->levels);
+	m->last_line = ~0ull;
+	mmu_forget_last(m);
 	m->rsvd_hi = PTE_ADDR_MASK & ~((1ull << cfg->maxphyaddr) - 1);
 	m->ctr = calloc(MMU_MAX_REGIONS, sizeof(*m->ctr));
 	m->hs = calloc(HS_CAPACITY, sizeof(*m->hs));
@@ -145,6 +148,7 @@ static void pwc_flush(struct mmu *m, int pcid)
 
 void mmu_write_cr3(struct mmu *m, uint64_t root_pa, uint16_t pcid, bool noflush)
 {
+	mmu_forget_last(m);
 	m->root = root_pa & PTE_ADDR_MASK;
 	if (!m->cfg.cr4_pcide) {
 		m->pcid = 0;
@@ -165,6 +169,7 @@ void mmu_write_cr3(struct mmu *m, uint64_t root_pa, uint16_t pcid, bool noflush)
 
 void mmu_invlpg(struct mmu *m, uint64_t va)
 {
+	mmu_forget_last(m);
 	tlb_invlpg(&m->itlb, va, m->pcid);
 	tlb_invlpg(&m->dtlb, va, m->pcid);
 	tlb_invlpg(&m->stlb, va, m->pcid);
@@ -173,6 +178,7 @@ void mmu_invlpg(struct mmu *m, uint64_t va)
 
 void mmu_flush_all(struct mmu *m)
 {
+	mmu_forget_last(m);
 	tlb_flush(&m->itlb, true, -1);
 	tlb_flush(&m->dtlb, true, -1);
 	tlb_flush(&m->stlb, true, -1);

@@ -9,6 +9,9 @@
 
 #include "mmu.h"
 
+/* For the hot path: inline even where the compiler's size heuristics balk. */
+#define MMU_HOT static inline __attribute__((always_inline))
+
 /* ---- Page-table geometry ---------------------------------------------- */
 
 /* Bit position of the VA field that indexes a table of this level. */
@@ -62,14 +65,19 @@ static inline bool pt_table_in_phys(const struct mmu_phys *phys, uint64_t table)
  *   - set = index_key % sets (modulo, not mask: 384-set arrays exist); a
  *     power-of-two set count uses a mask, others a precomputed 128-bit
  *     reciprocal (exact for every 64-bit key).
- *   - Replacement: invalid ways are filled first (lowest way); then true LRU
- *     (per-way last-touch clock), tree-PLRU (ways-1 bits per set) or random
- *     (xorshift64 13/7/17 per array, victim = next() % ways).
- *   - mru is the entry touched last in the whole array.  Re-touching it
- *     changes no LRU/PLRU state (it already is the most recent way of its
- *     set), so sa_lookup() checks it first and skips the scan and update.
+ *   - Replacement: invalid ways are filled first (lowest way); then true LRU,
+ *     tree-PLRU (ways-1 bits per set) or random (xorshift64 13/7/17 per
+ *     array, victim = next() % ways).  True LRU keeps, for up to 16 ways, the
+ *     recency order of the set as 4-bit way numbers in one word (nibble 0 the
+ *     most recent); above 16 ways, a last-touch clock per way.
+ *   - mru is the entry touched last in the whole array and set_mru[s] the
+ *     way touched last in set s (way 0 at start: the initial LRU/PLRU state
+ *     ranks way 0 most recent, so the invariant holds from the start).  Re-touching either changes no LRU/PLRU
+ *     state (it already is the most recent way of its set), so sa_lookup()
+ *     checks them first and skips the scan and the update.
  */
-#define SA_INVALID (~0ull)
+#define SA_INVALID        (~0ull)
+#define SA_NIBBLE_LRU_MAX 16
 
 struct sa {
 	uint64_t *tag; /* sets * ways */
@@ -77,10 +85,13 @@ struct sa {
 	uint32_t mru;
 	uint8_t repl; /* enum mmu_repl */
 	bool pow2;
+	bool nibble; /* LRU with ways <= 16: order words, else stamps */
 	uint64_t set_mask;
-	__uint128_t fm;  /* fastmod reciprocal: 2^128 / sets, rounded up */
-	uint64_t *stamp; /* LRU only: last touch per entry */
-	uint64_t *plru;  /* PLRU only: tree bits per set */
+	uint32_t *set_mru; /* per set: way touched last */
+	__uint128_t fm;    /* fastmod reciprocal: 2^128 / sets, rounded up */
+	uint64_t *order;   /* LRU, ways <= 16: recency order per set */
+	uint64_t *stamp;   /* LRU, ways > 16: last touch per entry */
+	uint64_t *plru;    /* PLRU: tree bits per set */
 	uint64_t clock;
 	uint64_t rng;
 };
@@ -92,13 +103,14 @@ uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key);
 void sa_invalidate_all(struct sa *sa);
 /* The plain reference lookup: scan, then update replacement state. */
 int sa_lookup_slow(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2);
-void sa_touch(struct sa *sa, uint32_t idx);
-/* The victim sa_fill would choose in a full set (tests, check). */
+void sa_touch_slow(struct sa *sa, uint32_t set, uint32_t way);
+/* The victim the policy would choose in a full set (tests, check). */
 uint32_t sa_plru_victim(const struct sa *sa, uint32_t set);
+uint32_t sa_lru_victim(const struct sa *sa, uint32_t set);
 uint64_t sa_xorshift(uint64_t *state);
 int sa_check(const struct sa *sa, const char *name, struct vmemsim_err *err);
 
-static inline uint32_t sa_set(const struct sa *sa, uint64_t x)
+MMU_HOT uint32_t sa_set(const struct sa *sa, uint64_t x)
 {
 	__uint128_t low;
 	uint64_t lh, ll;
@@ -113,14 +125,50 @@ static inline uint32_t sa_set(const struct sa *sa, uint64_t x)
 	                  64);
 }
 
-/* Find k1 or k2 in set; on a hit update replacement state.  -1 on a miss. */
-static inline int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
+/* Move way to the front of a nibble recency word. */
+MMU_HOT uint64_t sa_order_touch(uint64_t order, uint32_t way)
 {
-	uint64_t t = sa->tag[sa->mru];
+	uint64_t x = order ^ (0x1111111111111111ull * way);
+	uint64_t z = (x - 0x1111111111111111ull) & ~x & 0x8888888888888888ull;
+	unsigned p = (unsigned)__builtin_ctzll(z) >> 2; /* lowest zero nibble: way's position */
+	uint64_t below = order & ((1ull << (4 * p)) - 1);
+	uint64_t above = p == 15 ? 0 : order & ~((1ull << (4 * p + 4)) - 1);
 
-	if (t == k1 || t == k2)
+	return above | (below << 4) | way;
+}
+
+MMU_HOT void sa_touch(struct sa *sa, uint32_t set, uint32_t way)
+{
+	sa->mru = set * sa->ways + way;
+	if (sa->set_mru[set] == way)
+		return; /* already the most recent: no state changes */
+	sa->set_mru[set] = way;
+	if (sa->nibble)
+		sa->order[set] = sa_order_touch(sa->order[set], way);
+	else if (sa->repl != MMU_REPL_RANDOM)
+		sa_touch_slow(sa, set, way);
+}
+
+/* Find k1 or k2 in set; on a hit update replacement state.  -1 on a miss. */
+MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
+{
+	const uint64_t *t;
+	uint32_t base, w;
+
+	if (sa->tag[sa->mru] == k1 || sa->tag[sa->mru] == k2)
 		return (int)sa->mru;
-	return sa_lookup_slow(sa, set, k1, k2);
+	base = set * sa->ways;
+	t = sa->tag + base;
+	w = sa->set_mru[set];
+	if (t[w] == k1 || t[w] == k2)
+		return (int)(base + w);
+	for (w = 0; w < sa->ways; w++) {
+		if (t[w] == k1 || t[w] == k2) {
+			sa_touch(sa, set, w);
+			return (int)(base + w);
+		}
+	}
+	return -1;
 }
 
 /* ---- TLBs (tlb.c) --------------------------------------------------------
@@ -160,13 +208,14 @@ struct tlb_level {
 	struct tlb_array a[MMU_MAX_ARRAYS];
 };
 
-static inline uint64_t tlb_key(uint64_t va, enum mmu_page_size ps)
+MMU_HOT uint64_t tlb_key(uint64_t va, enum mmu_page_size ps)
 {
 	return (((va & TLB_VA_MASK) >> mmu_page_shift(ps)) << 16) | ((uint64_t)ps << 12);
 }
 
 int tlb_level_init(struct tlb_level *l, const struct mmu_tlb_level_config *c, uint64_t seed);
 void tlb_level_fini(struct tlb_level *l);
+/* The plain reference path: no MRU shortcuts. */
 struct tlb_ent *tlb_lookup_slow(struct tlb_level *l, uint64_t va, uint16_t pcid);
 /* Insert a translation of page size ps; no-op when no array holds ps. */
 void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool global,
@@ -177,22 +226,23 @@ void tlb_flush(struct tlb_level *l, bool globals, int pcid);
 int tlb_level_check(const struct tlb_level *l, const char *name, unsigned nr_regions,
                     struct vmemsim_err *err);
 
-/* The fast path: each array's MRU entry, then the plain scan (which only
- * differs when stale entries of two sizes cover one VA: undefined on hardware). */
-static inline struct tlb_ent *tlb_lookup(struct tlb_level *l, uint64_t va, uint16_t pcid)
+/* Lookup: arrays in order, inside an array its sizes from 4K up (each probe
+ * checks the array's and the set's MRU entry before scanning). */
+MMU_HOT struct tlb_ent *tlb_lookup(struct tlb_level *l, uint64_t va, uint16_t pcid)
 {
-	unsigned i;
+	unsigned i, j;
 
 	for (i = 0; i < l->n; i++) {
 		struct tlb_array *a = &l->a[i];
-		uint32_t mru = a->sa.mru;
-		uint64_t k = tlb_key(va, (enum mmu_page_size)a->ent[mru].ps);
-		uint64_t t = a->sa.tag[mru];
-
-		if (t == (k | pcid) || t == (k | TLB_GLOBAL))
-			return &a->ent[mru];
+		for (j = 0; j < a->nps; j++) {
+			uint64_t k = tlb_key(va, (enum mmu_page_size)a->ps[j]);
+			int idx =
+			    sa_lookup(&a->sa, sa_set(&a->sa, k >> 16), k | pcid, k | TLB_GLOBAL);
+			if (idx >= 0)
+				return &a->ent[idx];
+		}
 	}
-	return tlb_lookup_slow(l, va, pcid);
+	return NULL;
 }
 
 /* ---- Paging-structure caches (pwc.c) -------------------------------------
@@ -222,6 +272,19 @@ struct hs_entry {
 	bool used;
 };
 
+/*
+ * The one-entry memory of each L1 TLB and of the L1D.  The entry the last
+ * lookup of a level found is the MRU entry of its array, and the line the
+ * last data access touched is the L1D's MRU line; re-hitting either changes
+ * no replacement state, so the hot path may take them without probing.
+ * Every fill, invalidation, CR3 write and region change forgets them
+ * (mmu_forget_last); base 1 never matches (bases are page-aligned).
+ */
+struct mmu_last {
+	uint64_t mask, base; /* va & mask == base: same page as the entry */
+	struct tlb_ent *e;
+};
+
 struct mmu_region {
 	uint64_t start, end;
 	char name[32];
@@ -230,6 +293,9 @@ struct mmu_region {
 /* ---- The model ----------------------------------------------------------- */
 struct mmu {
 	/* hot: read on every access */
+	struct mmu_last last[2]; /* [0] ITLB, [1] DTLB: the entry the last lookup found */
+	uint64_t last_line;      /* the line the last data-cache access touched */
+	unsigned va_shift;       /* 64 - linear-address width: canonical check */
 	uint64_t root;
 	uint16_t pcid;
 	uint8_t need[3], forbid[3]; /* PERM_* fast-path masks per access type */
@@ -272,21 +338,35 @@ int mmu_raise(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned re
               uint32_t ec, struct mmu_fault *fault);
 
 /* cache.c: returns the latency; *lvl = index of the level that hit, nr_caches for DRAM. */
-uint32_t cache_access_slow(struct mmu *m, uint64_t pa, unsigned *lvl);
-static inline uint32_t cache_access(struct mmu *m, uint64_t pa, unsigned *lvl)
+/* After an L1D miss (nr_caches >= 1): the lower levels, then the fills. */
+uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, unsigned *lvl);
+MMU_HOT uint32_t cache_access(struct mmu *m, uint64_t pa, unsigned *lvl)
 {
-	if (m->nr_caches) {
-		struct sa *sa = &m->cache[0].sa;
-		uint64_t line = pa >> 6;
+	struct sa *sa = &m->cache[0].sa;
+	uint64_t line = pa >> 6;
 
-		if (sa->tag[sa->mru] == line) {
-			*lvl = 0;
-			return m->cache[0].latency;
-		}
+	if (line == m->last_line) {
+		*lvl = 0;
+		return m->cache[0].latency;
 	}
-	return cache_access_slow(m, pa, lvl);
+	if (!m->nr_caches) {
+		*lvl = 0;
+		return m->cfg.dram_latency;
+	}
+	m->last_line = line;
+	if (sa_lookup(sa, sa_set(sa, line), line, line) >= 0) {
+		*lvl = 0;
+		return m->cache[0].latency;
+	}
+	return cache_miss_l1d(m, line, lvl);
 }
 int cache_init(struct cache_level *c, const struct mmu_cache_config *cfg, uint64_t seed);
+
+static inline void mmu_forget_last(struct mmu *m)
+{
+	m->last[0].base = m->last[1].base = 1;
+	m->last[0].mask = m->last[1].mask = ~0ull;
+}
 
 /* region.c */
 unsigned mmu_region_of(const struct mmu *m, uint64_t va);

@@ -6,9 +6,11 @@
  *  (1) a valid tag t sits in set sa_set(index(t)) — the caller's index
  *      function; sa_check verifies only what the array itself knows (2)-(5).
  *  (2) no tag appears twice in one set.
- *  (3) LRU: the stamps of the valid ways of a set are distinct and <= clock.
+ *  (3) LRU: with up to 16 ways the order word of a set is a permutation of
+ *      0..ways-1 whose first nibble is set_mru; above 16 ways the stamps of
+ *      a set are distinct, <= clock, and set_mru's is the largest.
  *  (4) PLRU: only bits 1..ways-1 of a set's tree word are used.
- *  (5) mru < sets * ways.
+ *  (5) mru < sets * ways and set_mru[s] < ways.
  */
 #include <stdlib.h>
 
@@ -25,6 +27,33 @@ uint64_t sa_xorshift(uint64_t *state)
 	return x;
 }
 
+static void plru_touch(struct sa *sa, uint32_t set, uint32_t way);
+
+/* The initial policy state ranks way 0 most recent (set_mru starts at 0). */
+static void sa_reset_policy(struct sa *sa)
+{
+	uint32_t s, w;
+
+	sa->clock = sa->ways;
+	for (s = 0; s < sa->sets; s++) {
+		sa->set_mru[s] = 0;
+		if (sa->order) {
+			uint64_t o = 0;
+			for (w = 0; w < sa->ways; w++)
+				o |= (uint64_t)w << (4 * w);
+			sa->order[s] = o;
+		}
+		if (sa->stamp)
+			for (w = 0; w < sa->ways; w++)
+				sa->stamp[s * sa->ways + w] = sa->ways - w;
+		if (sa->plru) {
+			sa->plru[s] = 0;
+			plru_touch(sa, s, 0);
+		}
+	}
+	sa->mru = 0;
+}
+
 int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, uint64_t seed)
 {
 	uint32_t i;
@@ -39,24 +68,32 @@ int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, 
 	sa->set_mask = sa->sets - 1;
 	sa->fm = ((__uint128_t)0 - 1) / sa->sets + 1;
 	sa->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+	sa->nibble = repl == MMU_REPL_LRU && ways <= SA_NIBBLE_LRU_MAX;
 	sa->tag = malloc(sizeof(*sa->tag) * entries);
-	if (repl == MMU_REPL_LRU)
+	sa->set_mru = calloc(sa->sets, sizeof(*sa->set_mru));
+	if (sa->nibble)
+		sa->order = calloc(sa->sets, sizeof(*sa->order));
+	else if (repl == MMU_REPL_LRU)
 		sa->stamp = calloc(entries, sizeof(*sa->stamp));
 	if (repl == MMU_REPL_PLRU)
 		sa->plru = calloc(sa->sets, sizeof(*sa->plru));
-	if (!sa->tag || (repl == MMU_REPL_LRU && !sa->stamp) ||
+	if (!sa->tag || !sa->set_mru || (sa->nibble && !sa->order) ||
+	    (repl == MMU_REPL_LRU && !sa->nibble && !sa->stamp) ||
 	    (repl == MMU_REPL_PLRU && !sa->plru)) {
 		sa_fini(sa);
 		return VMEMSIM_ENOMEM;
 	}
 	for (i = 0; i < entries; i++)
 		sa->tag[i] = SA_INVALID;
+	sa_reset_policy(sa);
 	return 0;
 }
 
 void sa_fini(struct sa *sa)
 {
 	free(sa->tag);
+	free(sa->set_mru);
+	free(sa->order);
 	free(sa->stamp);
 	free(sa->plru);
 	*sa = (struct sa){0};
@@ -102,13 +139,24 @@ uint32_t sa_plru_victim(const struct sa *sa, uint32_t set)
 	return node - sa->ways;
 }
 
-void sa_touch(struct sa *sa, uint32_t idx)
+uint32_t sa_lru_victim(const struct sa *sa, uint32_t set)
 {
-	sa->mru = idx;
-	if (sa->repl == MMU_REPL_LRU)
-		sa->stamp[idx] = ++sa->clock;
-	else if (sa->repl == MMU_REPL_PLRU)
-		plru_touch(sa, idx / sa->ways, idx % sa->ways);
+	uint32_t base = set * sa->ways, w, best = 0;
+
+	if (sa->nibble)
+		return (uint32_t)(sa->order[set] >> (4 * (sa->ways - 1))) & 15;
+	for (w = 1; w < sa->ways; w++)
+		if (sa->stamp[base + w] < sa->stamp[base + best])
+			best = w;
+	return best;
+}
+
+void sa_touch_slow(struct sa *sa, uint32_t set, uint32_t way)
+{
+	if (sa->stamp)
+		sa->stamp[set * sa->ways + way] = ++sa->clock;
+	else if (sa->plru)
+		plru_touch(sa, set, way);
 }
 
 int sa_lookup_slow(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
@@ -118,7 +166,7 @@ int sa_lookup_slow(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 	for (w = 0; w < sa->ways; w++) {
 		uint64_t t = sa->tag[base + w];
 		if (t == k1 || t == k2) {
-			sa_touch(sa, base + w);
+			sa_touch(sa, set, w);
 			return (int)(base + w);
 		}
 	}
@@ -127,17 +175,13 @@ int sa_lookup_slow(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 
 static uint32_t sa_victim(struct sa *sa, uint32_t set)
 {
-	uint32_t base = set * sa->ways, w, best = 0;
+	uint32_t base = set * sa->ways, w;
 
 	for (w = 0; w < sa->ways; w++)
 		if (sa->tag[base + w] == SA_INVALID)
 			return w;
 	switch (sa->repl) {
-	case MMU_REPL_LRU:
-		for (w = 1; w < sa->ways; w++)
-			if (sa->stamp[base + w] < sa->stamp[base + best])
-				best = w;
-		return best;
+	case MMU_REPL_LRU: return sa_lru_victim(sa, set);
 	case MMU_REPL_PLRU: return sa_plru_victim(sa, set);
 	default: return (uint32_t)(sa_xorshift(&sa->rng) % sa->ways);
 	}
@@ -145,11 +189,11 @@ static uint32_t sa_victim(struct sa *sa, uint32_t set)
 
 uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
 {
-	uint32_t idx = set * sa->ways + sa_victim(sa, set);
+	uint32_t way = sa_victim(sa, set);
 
-	sa->tag[idx] = key;
-	sa_touch(sa, idx);
-	return idx;
+	sa->tag[set * sa->ways + way] = key;
+	sa_touch(sa, set, way);
+	return set * sa->ways + way;
 }
 
 int sa_check(const struct sa *sa, const char *name, struct vmemsim_err *err)
@@ -182,6 +226,27 @@ int sa_check(const struct sa *sa, const char *name, struct vmemsim_err *err)
 					    s, i, j);
 			}
 		}
+		if (sa->set_mru[s] >= w)
+			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
+			                    "%s: set %u: set_mru out of range", name, s);
+		if (sa->order) {
+			uint64_t o = sa->order[s], seen = 0;
+			for (i = 0; i < w; i++)
+				seen |= 1ull << ((o >> (4 * i)) & 15);
+			if (seen != (1ull << w) - 1 || (o & 15) != sa->set_mru[s] ||
+			    (w < 16 && (o >> (4 * w))))
+				return vmemsim_errf(
+				    err, VMEMSIM_ECORRUPT,
+				    "%s: set %u: LRU order %#llx is not a permutation "
+				    "led by way %u",
+				    name, s, (unsigned long long)o, sa->set_mru[s]);
+		}
+		if (sa->stamp)
+			for (i = 0; i < w; i++)
+				if (sa->stamp[s * w + i] > sa->stamp[s * w + sa->set_mru[s]])
+					return vmemsim_errf(err, VMEMSIM_ECORRUPT,
+					                    "%s: set %u: way %u newer than set_mru",
+					                    name, s, i);
 		if (sa->plru && (sa->plru[s] & ~((w >= 64 ? ~0ull : (1ull << w) - 1) & ~1ull)))
 			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
 			                    "%s: set %u: stray PLRU bits %#llx", name, s,

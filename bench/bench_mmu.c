@@ -1,0 +1,148 @@
+/*
+ * bench/bench_mmu.c — mmu_access throughput with the default (Skylake-like)
+ * configuration, against two baselines run in the same process on the same
+ * address stream:
+ *   call: the loop calling an empty non-inlined function with mmu_access's
+ *         arguments (the floor any per-access hook pays);
+ *   read: the loop doing only the host memory read of each access's bytes
+ *         (what an emulator without a model does).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+#include "mmu/mmu.h"
+
+#define VA_BASE 0xffff888000000000ull
+
+__attribute__((noinline)) static int empty_access(void *m, uint64_t va, uint32_t size, int type,
+                                                  uint64_t pc, void *fault)
+{
+	__asm__ volatile("" ::"r"(m), "r"(va), "r"(size), "r"(type), "r"(pc), "r"(fault));
+	return 0;
+}
+
+struct setup {
+	struct mmu_phys phys;
+	struct mmu_brk_alloc ba;
+	struct mmu_pt pt;
+	struct mmu *m;
+};
+
+/* Map [VA_BASE, +bytes) to PA 0 with 4K pages; tables above the data. */
+static int setup(struct setup *s, uint64_t bytes)
+{
+	struct mmu_config cfg;
+	struct vmemsim_err err = {0};
+	uint64_t tables = ((bytes / 512 + 4095) & ~4095ull) + (8ull << 20);
+
+	memset(s, 0, sizeof(*s));
+	if (mmu_phys_init(&s->phys, bytes + tables, &err) < 0)
+		goto fail;
+	mmu_brk_alloc_init(&s->ba, &s->phys, bytes, 16 * 4096, bytes + 16 * 4096, bytes + tables);
+	if (mmu_pt_init(&s->pt, &s->phys, 4, 46, mmu_brk_allocator(&s->ba), &err) < 0 ||
+	    mmu_pt_map(&s->pt, VA_BASE, 0, bytes, MMU_PS_BIT(MMU_PAGE_4K), MMU_PROT_KERNEL_RW,
+	               &err) < 0)
+		goto fail;
+	mmu_config_default(&cfg);
+	if (mmu_create(&s->m, &cfg, &s->phys, &err) < 0)
+		goto fail;
+	mmu_write_cr3(s->m, s->pt.root, 0, false);
+	return 0;
+fail:
+	fprintf(stderr, "bench: %s\n", err.msg);
+	mmu_phys_fini(&s->phys);
+	return -1;
+}
+
+static void teardown(struct setup *s)
+{
+	mmu_destroy(s->m);
+	mmu_phys_fini(&s->phys);
+}
+
+/* The address streams.  l1hit: 4 pages x 16 lines, repeated. */
+static inline uint64_t next_l1hit(uint64_t i)
+{
+	return VA_BASE + ((i & 3) << 12) + (((i >> 2) & 15) << 6);
+}
+
+static inline uint64_t next_random(uint64_t *x, uint64_t mask)
+{
+	uint64_t v = *x;
+
+	v ^= v << 13;
+	v ^= v >> 7;
+	v ^= v << 17;
+	*x = v;
+	return VA_BASE + (v & mask & ~7ull);
+}
+
+enum kind { K_CALL, K_READ, K_MMU };
+
+/* Run `kind` over the stream for about bench_seconds(); returns the rate. */
+static double run(struct setup *s, enum kind kind, bool random, uint64_t mask, uint64_t *ops_out,
+                  double *secs_out)
+{
+	const uint64_t chunk = 1 << 20;
+	uint64_t ops = 0, x = 88172645463325252ull, acc = 0;
+	double t0 = bench_now(), t;
+
+	do {
+		for (uint64_t i = 0; i < chunk; i++) {
+			uint64_t va = random ? next_random(&x, mask) : next_l1hit(ops + i);
+			switch (kind) {
+			case K_CALL:
+				acc += (uint64_t)empty_access(s->m, va, 8, MMU_LOAD, i & 255, NULL);
+				break;
+			case K_READ: acc += mmu_phys_read64(&s->phys, va - VA_BASE); break;
+			case K_MMU:
+				acc += (uint64_t)mmu_access(s->m, va, 8, MMU_LOAD, i & 255, NULL);
+				break;
+			}
+		}
+		ops += chunk;
+		t = bench_now() - t0;
+	} while (t < bench_seconds());
+	bench_sink(acc);
+	*ops_out = ops;
+	*secs_out = t;
+	return bench_rate((double)ops, t);
+}
+
+static int bench_stream(const char *name, bool random, uint64_t bytes)
+{
+	struct setup s;
+	char label[96];
+	uint64_t ops;
+	double secs, call_rate, read_rate;
+
+	if (setup(&s, bytes) < 0)
+		return 1;
+	if (random) /* pre-fault the host pages so the read baseline measures reads */
+		memset(s.phys.base, 0, bytes);
+	call_rate = run(&s, K_CALL, random, bytes - 1, &ops, &secs);
+	snprintf(label, sizeof(label), "%s/baseline_call", name);
+	bench_report(label, (double)ops, secs, call_rate);
+	read_rate = run(&s, K_READ, random, bytes - 1, &ops, &secs);
+	snprintf(label, sizeof(label), "%s/baseline_read", name);
+	bench_report(label, (double)ops, secs, call_rate);
+	run(&s, K_MMU, random, bytes - 1, &ops, &secs); /* warm-up */
+	run(&s, K_MMU, random, bytes - 1, &ops, &secs);
+	snprintf(label, sizeof(label), "%s/mmu_access vs call", name);
+	bench_report(label, (double)ops, secs, call_rate);
+	snprintf(label, sizeof(label), "%s/mmu_access vs read", name);
+	bench_report(label, (double)ops, secs, read_rate);
+	teardown(&s);
+	return 0;
+}
+
+int bench_mmu_l1hit(void)
+{
+	return bench_stream("mmu_l1hit", false, 1ull << 20);
+}
+
+int bench_mmu_random_1g(void)
+{
+	return bench_stream("mmu_random_1g", true, 1ull << 30);
+}
