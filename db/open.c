@@ -218,8 +218,8 @@ static int prepare_for_writing(struct db *db, struct vmemsim_err *err)
 {
 	int64_t version;
 	int rc = exec_retry(db, "PRAGMA journal_mode = WAL", "switching to WAL mode", err);
-	if (rc)
-		return rc;
+	if (rc || db->version == DB_SCHEMA_VERSION)
+		return rc; /* current: no need to take the write lock */
 	rc = db_tx_begin(db, "migrating the schema", err);
 	if (rc)
 		return rc;

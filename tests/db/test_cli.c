@@ -305,3 +305,19 @@ Test(db_cli, db_check_reports_planted_damage_with_exit_1)
 	         path);
 	expect(&t, 1, "", err);
 }
+
+Test(db_cli, query_reads_the_statement_from_stdin_with_dash)
+{
+	char cmd[1024], out[256] = "";
+	fixture();
+	snprintf(cmd, sizeof(cmd),
+	         "printf 'SELECT count(*) AS n\\nFROM runs -- all of them\\n;\\n' | '%s' query "
+	         "--db '%s' --csv -",
+	         transcript_bin(), path);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	cr_assert_eq(pclose(p), 0);
+	cr_assert_str_eq(out, "n\n7\n");
+}
