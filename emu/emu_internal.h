@@ -51,10 +51,12 @@ struct emu {
 	uint64_t loads, stores, fetches, blocks;
 	emu_record_fn record;
 	void *record_ctx;
-	struct emu_block cur; /* the block being executed (a copy: slots move) */
-	bool have_cur;        /* cur's instructions are not yet retired */
-	uint32_t time_check;  /* blocks until the next clock read */
-	double deadline;      /* monotonic seconds, 0 = none */
+	struct emu_block cur;            /* the block being executed (a copy: slots move) */
+	bool have_cur;                   /* cur's instructions are not yet retired */
+	uint32_t time_check;             /* blocks until the next clock read */
+	double deadline;                 /* monotonic seconds, 0 = none */
+	uint32_t split_left, split_size; /* page-crossing load echoes to drop */
+	uint64_t split_lo;
 	enum emu_stop stop;
 	struct emu_fault_report fault;
 

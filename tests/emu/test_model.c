@@ -162,3 +162,17 @@ Test(emu_model, a_non_canonical_address_is_reported_as_such_and_not_counted_as_a
 	             "the refused load is in neither");
 	fx_fini(&f);
 }
+
+Test(emu_model, a_page_crossing_load_is_one_load_and_one_page_split)
+{
+	struct fx f;
+	fx_init(&f, true, NULL);
+	uint64_t p = PAGE_OFFSET + DATA_PA + SZ_4K - 4;
+	struct emu_result res;
+	cr_assert_eq(fx_call(&f, "cross_load", &p, 1, NULL, &res), 0, "%s", f.err.msg);
+	struct mmu_stats st;
+	mmu_stats_snapshot(f.mmu, &st);
+	cr_assert_eq(mmu_stats_total(&st, MMU_C_loads), 2);
+	cr_assert_eq(mmu_stats_total(&st, MMU_C_page_splits), 1);
+	fx_fini(&f);
+}

@@ -239,3 +239,33 @@ Test(emu_run, a_recorder_returning_nonzero_stops_the_run)
 	cr_assert_eq(calls, 3);
 	fx_fini(&f);
 }
+
+/* Unicorn 2.0.1 reports a page-crossing load three times (the load and the
+ * two aligned halves of its slow path); the guest made one access. */
+Test(emu_run, a_page_crossing_load_is_presented_once)
+{
+	struct fx f;
+	fx_init(&f, false, NULL);
+	struct rec r = {0};
+	emu_set_recorder(f.emu, record, &r);
+	uint64_t p = PAGE_OFFSET + DATA_PA + SZ_4K - 4;
+	uint64_t v = 0x0123456789abcdefull;
+	cr_assert_eq(emu_write(f.emu, p, &v, 8, &f.err), 0);
+	struct emu_result res;
+	cr_assert_eq(fx_call(&f, "cross_load", &p, 1, NULL, &res), 0, "%s", f.err.msg);
+	cr_assert_eq(res.rax, v);
+	cr_assert_eq(res.loads, 2, "the crossing load and the ret");
+	unsigned k = 0;
+	for (unsigned i = 0; i < r.n; i++) {
+		if (r.a[i].type != MMU_LOAD)
+			continue;
+		if (k == 0) {
+			cr_assert_eq(r.a[i].va, p);
+			cr_assert_eq(r.a[i].size, 8);
+			cr_assert_eq(r.a[i].pc, fx_sym(&f, "cross_load"));
+		}
+		k++;
+	}
+	cr_assert_eq(k, 2);
+	fx_fini(&f);
+}

@@ -73,6 +73,14 @@ alias_copy:
 	ret
 	.size alias_copy, . - alias_copy
 
+/* cross_load(p): one 8-byte load, placed by the test across a page boundary. */
+	.globl cross_load
+	.type cross_load, @function
+cross_load:
+	mov rax, [rdi]
+	ret
+	.size cross_load, . - cross_load
+
 /* spin(): never returns (budget tests). */
 	.globl spin
 	.type spin, @function
