@@ -73,7 +73,7 @@ Test(wl_args, set_parses_suffixes_and_rejects_bad_values_unchanged)
 
 	cr_assert_eq(wl_lookup("pfn-scan", &wl, NULL), 0);
 	wl_args_init(&a, wl);
-	cr_expect_eq(wl_args_get(&a, wl, "nr_pfns"), 262144);
+	cr_expect_eq(wl_args_get(&a, wl, "nr_pfns"), 1048576);
 	cr_assert_eq(wl_args_set(&a, wl, "nr_pfns=4k", &err), 0, "%s", err.msg);
 	cr_expect_eq(wl_args_get(&a, wl, "nr_pfns"), 4096);
 	cr_assert_eq(wl_args_set(&a, wl, "seed=0x10", &err), 0);
@@ -98,7 +98,7 @@ Test(wl_args, scale_multiplies_only_unset_scalable_defaults)
 	cr_assert_eq(wl_lookup("random-touch", &wl, NULL), 0);
 	wl_args_init(&a, wl);
 	wl_args_scale(&a, wl, 2.5);
-	cr_expect_eq(wl_args_get(&a, wl, "iterations"), 500000);
+	cr_expect_eq(wl_args_get(&a, wl, "iterations"), 1250000);
 	cr_expect_eq(wl_args_get(&a, wl, "write"), 0);
 	wl_args_init(&a, wl);
 	cr_assert_eq(wl_args_set(&a, wl, "iterations=10", NULL), 0);

@@ -1,0 +1,205 @@
+/*
+ * tests/workloads/test_cli_run.c — `vmemsim run` and `vmemsim compare-models`
+ * as a user sees them: stdout, stderr and the exit code of the real binary,
+ * on the tiny layout fixture (tests/workloads/fixtures/tiny.json).
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "tests/common/transcript.h"
+#include "traces/trace.h"
+
+#define TINY        "tests/workloads/fixtures/tiny.json"
+#define RUN(t, ...) cr_assert_eq(transcript_runl(t, __VA_ARGS__, NULL), 0, "spawn failed")
+
+Test(cli_run, help_exits_0_with_usage_on_stdout)
+{
+	struct transcript t;
+	RUN(&t, "run", "--help");
+	cr_expect_eq(t.status, 0);
+	cr_expect(strncmp(t.out, "usage: vmemsim run --workload NAME", 34) == 0, "%s", t.out);
+	cr_expect_str_eq(t.err, "");
+	transcript_free(&t);
+}
+
+Test(cli_run, unknown_workload_is_a_usage_error_listing_the_valid_ones)
+{
+	struct transcript t;
+	RUN(&t, "run", "--workload", "pfn-scna", "--no-db");
+	cr_expect_eq(t.status, 2);
+	cr_expect_str_eq(t.out, "");
+	cr_expect_str_eq(t.err,
+	                 "vmemsim run: error: --workload: unknown workload 'pfn-scna' (valid: "
+	                 "pfn-scan, random-touch, page-to-pfn, buddy, zone-device, kmap-list, "
+	                 "kmap-table, chase)\n"
+	                 "Try 'vmemsim run --help'.\n");
+	transcript_free(&t);
+}
+
+Test(cli_run, missing_workload_is_a_usage_error)
+{
+	struct transcript t;
+	RUN(&t, "run", "--no-db");
+	cr_expect_eq(t.status, 2);
+	cr_expect(strstr(t.err, "--workload is required") != NULL, "%s", t.err);
+	transcript_free(&t);
+}
+
+Test(cli_run, unknown_param_and_model_are_usage_errors)
+{
+	struct transcript t;
+	RUN(&t, "run", "-w", "chase", "--param", "node=3", "--no-db");
+	cr_expect_eq(t.status, 2);
+	cr_expect(strstr(t.err, "--param node: workload chase has no such parameter (valid: seed, "
+	                        "nodes, stride, hops)") != NULL,
+	          "%s", t.err);
+	transcript_free(&t);
+	RUN(&t, "run", "-w", "chase", "--model", "vmemmap-1g", "--no-db");
+	cr_expect_eq(t.status, 2);
+	cr_expect(strstr(t.err, "--model:") != NULL, "%s", t.err);
+	transcript_free(&t);
+}
+
+Test(cli_run, pfn_scan_prints_counters_regions_and_hot_spots)
+{
+	struct transcript t;
+	RUN(&t, "run", "-w", "pfn-scan", "-m", "sparse-extreme", "-l", TINY, "-p", "nr_pfns=4096",
+	    "--no-db", "--quiet");
+	cr_assert_eq(t.status, 0, "%s", t.err);
+	cr_expect_str_eq(t.err, "");
+	cr_expect(strncmp(t.out,
+	                  "pfn-scan on sparse-extreme, layout " TINY ", cpu skylake\n"
+	                  "params: start_pfn=0 nr_pfns=4096 seed=1\n"
+	                  "checksum 0x",
+	                  strlen("pfn-scan on sparse-extreme, layout " TINY ", cpu skylake\n"
+	                         "params: start_pfn=0 nr_pfns=4096 seed=1\n"
+	                         "checksum 0x")) == 0,
+	          "%s", t.out);
+	cr_expect(strstr(t.out, "matches the host reference (ops 4096, count 4096)") != NULL);
+	cr_expect(strstr(t.out, "cycles per pfn_to_page") != NULL);
+	cr_expect(strstr(t.out, "\nby region\n") != NULL);
+	cr_expect(strstr(t.out, "\nhot spots (most walk cycles)\n") != NULL);
+	cr_expect(strstr(t.out, "wl_pfn_scan+0x") != NULL, "%s", t.out);
+	transcript_free(&t);
+}
+
+Test(cli_run, json_output_parses_and_counts_the_ops)
+{
+	struct transcript t;
+	json_error_t je;
+	RUN(&t, "run", "-w", "random-touch", "-m", "vmemmap-4k", "-l", TINY, "-p",
+	    "iterations=3000", "--json", "--no-db");
+	cr_assert_eq(t.status, 0, "%s", t.err);
+	json_t *o = json_loads(t.out, 0, &je);
+	cr_assert_not_null(o, "%s at %d: %s", je.text, je.line, t.out);
+	cr_expect_str_eq(json_string_value(json_object_get(o, "workload")), "random-touch");
+	cr_expect_str_eq(json_string_value(json_object_get(o, "memory_model")), "vmemmap-4k");
+	cr_expect_eq(json_integer_value(json_object_get(o, "ops")), 3000);
+	json_t *c = json_object_get(o, "counters");
+	cr_expect_gt(json_integer_value(json_object_get(c, "instructions")), 3000);
+	cr_expect_gt(json_integer_value(json_object_get(c, "dtlb_misses")), 0);
+	cr_expect(json_array_size(json_object_get(o, "regions")) > 0);
+	json_decref(o);
+	transcript_free(&t);
+}
+
+Test(cli_run, zone_device_on_flatmem_fails_with_the_reason)
+{
+	struct transcript t;
+	RUN(&t, "run", "-w", "zone-device", "-m", "flatmem", "-l", TINY, "--no-db");
+	cr_expect_eq(t.status, 1);
+	cr_expect_str_eq(t.out, "");
+	cr_expect(strstr(t.err, "vmemsim: error: workload zone-device: device range 0 [0x80000, "
+	                        "0x88000) has no memmap under model flatmem") != NULL,
+	          "%s", t.err);
+	transcript_free(&t);
+}
+
+static int count_rows(void *ctx, unsigned ncols, const char *const *names,
+                      const struct db_value *vals)
+{
+	(void)ncols;
+	(void)names;
+	if (vals)
+		(*(int *)ctx)++;
+	return 0;
+}
+
+Test(cli_run, run_is_recorded_and_record_writes_a_trace)
+{
+	char dir[] = "/tmp/vmemsim-cli-run-XXXXXX", dbpath[256], vtr[256];
+	struct transcript t;
+	struct trace_info info;
+	struct db *db;
+	int rows = 0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(dbpath, sizeof(dbpath), "%s/r.db", dir);
+	snprintf(vtr, sizeof(vtr), "%s/a.vtr", dir);
+	RUN(&t, "run", "-w", "page-to-pfn", "-l", TINY, "-p", "iterations=2000", "-p", "pages=64",
+	    "--db", dbpath, "--record", vtr, "--csv");
+	cr_assert_eq(t.status, 0, "%s", t.err);
+	cr_expect(strstr(t.err, "recorded") != NULL, "%s", t.err);
+	transcript_free(&t);
+
+	cr_assert_eq(db_open(&db, dbpath, DB_OPEN_READONLY, NULL), 0);
+	cr_assert_eq(db_query(db,
+	                      "SELECT 1 FROM runs WHERE status = 'done' AND kind = 'run' AND "
+	                      "workload = 'page-to-pfn' AND memory_model = 'vmemmap-2m' AND "
+	                      "cpu = 'skylake'",
+	                      count_rows, &rows, NULL),
+	             0);
+	cr_expect_eq(rows, 1);
+	rows = 0;
+	cr_assert_eq(db_query(db,
+	                      "SELECT 1 FROM metrics m JOIN runs r ON r.id = m.run WHERE "
+	                      "m.name = 'ops' AND m.value = 2000",
+	                      count_rows, &rows, NULL),
+	             0);
+	cr_expect_eq(rows, 1);
+	db_close(db);
+
+	cr_assert_eq(trace_scan_info(vtr, TRACE_FMT_AUTO, 0, &info, NULL, NULL), 0);
+	cr_expect_geq(info.by_type[TRACE_LOAD], 2000);
+	cr_expect_gt(info.by_type[TRACE_FETCH], 0);
+	unlink(dbpath);
+	unlink(vtr);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+Test(cli_compare_models, two_models_one_workload_as_csv)
+{
+	struct transcript t;
+	RUN(&t, "compare-models", "-l", TINY, "--models", "vmemmap-4k,vmemmap-2m", "--workloads",
+	    "page-to-pfn", "--scale", "0.01", "--csv", "--no-db");
+	cr_assert_eq(t.status, 0, "%s", t.err);
+	cr_expect(
+	    strncmp(t.out,
+	            "workload,model,cycles,vs_vmemmap_2m,instructions,dtlb_misses,stlb_misses,"
+	            "walks,cycles_per_op,op\n"
+	            "page-to-pfn,vmemmap-4k,",
+	            strlen("workload,model,cycles,vs_vmemmap_2m,instructions,dtlb_misses,"
+	                   "stlb_misses,walks,cycles_per_op,op\npage-to-pfn,vmemmap-4k,")) == 0,
+	    "%s", t.out);
+	cr_expect(strstr(t.out, "\npage-to-pfn,vmemmap-2m,") != NULL, "%s", t.out);
+	cr_expect(strstr(t.out, ",1.000,") != NULL, "%s", t.out); /* the baseline itself */
+	transcript_free(&t);
+}
+
+Test(cli_compare_models, unknown_model_is_a_usage_error)
+{
+	struct transcript t;
+	RUN(&t, "compare-models", "--models", "vmemmap-2m,vmemmap-1g", "--no-db");
+	cr_expect_eq(t.status, 2);
+	cr_expect(strstr(t.err, "--models: unknown 'vmemmap-1g' (valid: flatmem, sparse-static, "
+	                        "sparse-extreme, vmemmap-4k, vmemmap-2m, vmemmap-altmap, "
+	                        "vmemmap-hvo)") != NULL,
+	          "%s", t.err);
+	transcript_free(&t);
+}
