@@ -94,8 +94,12 @@ int trace_replay_batch(struct mmu *m, struct trace_aspace *as, const struct trac
                        size_t n, uint32_t flags, uint64_t base, struct vmemsim_err *err)
 {
 	const bool fetch_is_insn = flags & TRACE_F_FETCH_IS_INSN;
+	/* Retired instructions are charged to the region of their pc, and
+	 * regions are page-aligned: a run of fetches within one 4 KiB page is
+	 * retired with one call, exactly. */
+	uint64_t ret_pc = 0, ret_n = 0;
 	struct mmu_fault f;
-	int rc;
+	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct trace_rec *r = &recs[i];
@@ -103,8 +107,15 @@ int trace_replay_batch(struct mmu *m, struct trace_aspace *as, const struct trac
 			mmu_retire(m, r->pc, r->va);
 			continue;
 		}
-		if (fetch_is_insn && r->type == TRACE_FETCH)
-			mmu_retire(m, r->pc, 1);
+		if (fetch_is_insn && r->type == TRACE_FETCH) {
+			if ((r->pc ^ ret_pc) >> 12) {
+				if (ret_n)
+					mmu_retire(m, ret_pc, ret_n);
+				ret_pc = r->pc;
+				ret_n = 0;
+			}
+			ret_n++;
+		}
 		if (__builtin_expect(r->size > REPLAY_MAX_CHUNK, 0)) {
 			rc = replay_large(m, as, r, base + i, err);
 		} else {
@@ -115,7 +126,9 @@ int trace_replay_batch(struct mmu *m, struct trace_aspace *as, const struct trac
 			rc = access_retry(m, as, r, r->va, r->size, base + i, rc, &f, err);
 		}
 		if (rc)
-			return rc;
+			break;
 	}
-	return 0;
+	if (ret_n)
+		mmu_retire(m, ret_pc, ret_n);
+	return rc;
 }
