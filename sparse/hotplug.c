@@ -214,7 +214,7 @@ static void init_device_pages(struct sparse_machine *m, struct sparse_dev *d)
 		((struct sparse_page *)sparse_ptr(m, sparse_memmap_pa_of(m, pfn)))->lru_next = 0;
 }
 
-int sparse_hotplug_add(struct sparse_machine *m, uint64_t start_pfn, uint64_t nr_pages,
+static int hotplug_add(struct sparse_machine *m, uint64_t start_pfn, uint64_t nr_pages,
                        unsigned nid, bool with_altmap, uint64_t altmap_reserve,
                        struct vmemsim_err *err)
 {
@@ -263,6 +263,16 @@ int sparse_hotplug_add(struct sparse_machine *m, uint64_t start_pfn, uint64_t nr
 	return 0;
 }
 
+int sparse_hotplug_add(struct sparse_machine *m, uint64_t start_pfn, uint64_t nr_pages,
+                       unsigned nid, bool with_altmap, uint64_t altmap_reserve,
+                       struct vmemsim_err *err)
+{
+	int rc = hotplug_add(m, start_pfn, nr_pages, nid, with_altmap, altmap_reserve, err);
+
+	m->st.memblock_free_bytes = sb_free_bytes(&m->mb);
+	return rc;
+}
+
 int sparse_hotplug_remove(struct sparse_machine *m, uint64_t start_pfn, uint64_t nr_pages,
                           struct vmemsim_err *err)
 {
@@ -280,6 +290,7 @@ int sparse_hotplug_remove(struct sparse_machine *m, uint64_t start_pfn, uint64_t
 	             sparse_pfn_to_pa(nr_pages));
 	m->devs[i] = m->devs[--m->nr_devs];
 	m->st.device_added_bytes -= sparse_pfn_to_pa(nr_pages);
+	m->st.memblock_free_bytes = sb_free_bytes(&m->mb);
 	sparse_count_leaves(m);
 	return 0;
 }

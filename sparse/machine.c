@@ -317,8 +317,6 @@ const struct sparse_boot_params *sparse_machine_boot_params(const struct sparse_
 }
 const struct sparse_stats *sparse_machine_stats(const struct sparse_machine *m)
 {
-	struct sparse_machine *mm = (struct sparse_machine *)m;
-	mm->st.memblock_free_bytes = sb_free_bytes(&m->mb);
 	return &m->st;
 }
 

@@ -36,7 +36,7 @@ static struct snap snap(struct sparse_machine *m)
 {
 	struct snap s;
 	const struct sparse_stats *st = sparse_machine_stats(m);
-	s.free = st->memblock_free_bytes;
+	s.free = sb_free_bytes(&m->mb);
 	memcpy(s.tables, sparse_machine_pt(m)->table_pages, sizeof(s.tables));
 	memcpy(s.bytes, st->bytes, sizeof(s.bytes));
 	s.present = st->present_sections;
@@ -72,6 +72,7 @@ Test(sparse_hotplug, subsection_add_remove_round_trip_leaks_nothing)
 		cr_assert_eq(sparse_hotplug_remove(m, lo, n, &err), 0, "%s", err.msg);
 		cr_assert_not(sparse_pfn_valid(m, lo));
 		assert_same(before, snap(m));
+		cr_assert_eq(sparse_machine_stats(m)->memblock_free_bytes, sb_free_bytes(&m->mb));
 		/* and again: the same range can come back */
 		cr_assert_eq(sparse_hotplug_add(m, lo, n, 0, alt, 2, &err), 0, "%s", err.msg);
 		cr_assert_eq(sparse_hotplug_remove(m, lo, n, &err), 0, "%s", err.msg);
