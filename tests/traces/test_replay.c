@@ -274,3 +274,30 @@ Test(replay, corrupt_trace_keeps_counters_of_the_replayed_part)
 	th_rmdir(dir);
 	free(v);
 }
+
+/* Retires are batched per page of pc: the per-region instruction counts must
+ * still be exact when fetches alternate between two regions that meet at a
+ * page boundary. */
+Test(replay, batched_retires_land_in_the_region_of_each_pc)
+{
+	struct rig g;
+	struct vmemsim_err err = {0};
+	struct trace_rec v[40];
+	struct mmu_stats s;
+	int a, b;
+
+	rig_init(&g, TRACE_PAGES_4K, 0);
+	a = mmu_add_region(g.m, "a", 0x400000, 0x401000, &err);
+	b = mmu_add_region(g.m, "b", 0x401000, 0x402000, &err);
+	cr_assert(a > 0 && b > 0, "%s", err.msg);
+	for (int i = 0; i < 40; i++) {
+		/* 3 fetches in a, 1 in b, repeating; last fetch of a sits at 0x400ffc */
+		uint64_t pc = i % 4 == 3 ? 0x401000 : 0x400ff4 + 4 * (uint64_t)(i % 4);
+		v[i] = (struct trace_rec){pc, pc, 4, TRACE_FETCH};
+	}
+	cr_assert_eq(trace_replay_batch(g.m, g.as, v, 40, TRACE_F_FETCH_IS_INSN, 0, &err), 0);
+	mmu_stats_snapshot(g.m, &s);
+	cr_assert_eq(s.v[a][MMU_C_instructions], 30);
+	cr_assert_eq(s.v[b][MMU_C_instructions], 10);
+	rig_fini(&g);
+}
