@@ -111,6 +111,11 @@ static int flatten_run(struct cmp *c, struct crun *r)
 	struct leaf_ctx l = {c, r};
 	const char *args[1] = {r->config};
 	int rc = db_query_args(c->db, sql, args, 1, add_leaf, &l, c->err);
+	if (rc == VMEMSIM_EINVAL) /* a config edited by hand into bad JSON */
+		return vmemsim_errf(c->err, rc,
+		                    "%s: run %lld: the stored config is not valid JSON; exclude "
+		                    "the run with --where \"id <> %lld\"",
+		                    c->db->path, (long long)r->id, (long long)r->id);
 	for (unsigned i = 0; !rc && i < 5; i++)
 		if (r->col[i] && !has_field(c, r, run_cols[i]))
 			rc = set_value(c, r, run_cols[i], r->col[i]);

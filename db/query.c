@@ -241,7 +241,9 @@ static int run_check(struct db *db, const char *sql, unsigned *problems, char *b
 		size_t used = strlen(buf);
 		if (++*problems <= 5 && used < len)
 			snprintf(buf + used, len - used, "%s%s", used ? "; " : "",
-			         (const char *)sqlite3_column_text(st, 0));
+			         sqlite3_column_text(st, 0)
+			             ? (const char *)sqlite3_column_text(st, 0)
+			             : "(a row with NULL keys)");
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_sqlite_err(db, rc, "checking the database", err);

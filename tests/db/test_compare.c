@@ -298,3 +298,28 @@ Test(db_compare, default_baseline_without_vmemmap_2m_is_the_first_groups_value_p
 	db_compare_free(c);
 	db_close(db);
 }
+
+Test(db_compare, hand_damaged_config_names_the_run_and_check_finds_it)
+{
+	struct vmemsim_err err = {0};
+	struct db *db = fixture();
+	struct db_compare *c = NULL;
+	db_close(db);
+	sqlite3 *raw = NULL;
+	cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(raw,
+	                          "UPDATE runs SET config = '{\"memory_model\": ' WHERE id = 3",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK);
+	sqlite3_close(raw);
+	cr_assert_eq(db_open(&db, path, DB_OPEN_READONLY, &err), 0, "%s", err.msg);
+	cr_assert_eq(db_compare(db, NULL, &c, &err), VMEMSIM_EINVAL);
+	cr_assert(strstr(err.msg, "run 3: the stored config is not valid JSON"), "%s", err.msg);
+	cr_assert_eq(db_check(db, &err), VMEMSIM_ECORRUPT);
+	cr_assert(strstr(err.msg, "run 3: config is not valid JSON"), "%s", err.msg);
+	struct db_compare_opts o = {.where = "id <> 3"};
+	cr_assert_eq(db_compare(db, &o, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c->nr_runs, 6);
+	db_compare_free(c);
+	db_close(db);
+}
