@@ -27,8 +27,9 @@ static void usage(FILE *out)
 	        "                  small-vm, two-node-64g, sparse-1t, pmem-misaligned\n"
 	        "  --model MODEL   flatmem, sparse-static, sparse-extreme, vmemmap-4k,\n"
 	        "                  vmemmap-2m (default), vmemmap-altmap, vmemmap-hvo\n"
-	        "  --set K=V       override a layout key, e.g. layout.kernel.hotplug=section,\n"
-	        "                  layout.kernel.dm_step_shift=5, layout.ranges[1].end=2G\n"
+	        "  --set K=V       override a layout key (the \"layout.\" prefix is optional),\n"
+	        "                  e.g. kernel.hotplug=section, kernel.dm_step_shift=5,\n"
+	        "                  ranges[1].end=2G, hugetlb.size=128M\n"
 	        "  --json          one JSON object instead of the report\n"
 	        "  --quiet         no progress messages\n"
 	        "  --help          this text\n");
@@ -261,9 +262,10 @@ int cmd_layout(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("layout", "unexpected argument '%s'", argv[optind]);
-	nl = cli_sets_for("layout", "layout", sets, nsets, lsets, MAX_SETS, &err);
-	if (nl < 0)
-		return cli_usage_error("layout", "%s", err.msg);
+	/* keys may be given with or without the "layout." prefix */
+	for (unsigned i = 0; i < nsets; i++)
+		lsets[i] = strncmp(sets[i], "layout.", 7) ? sets[i] : sets[i] + 7;
+	nl = (int)nsets;
 	if ((rc = cli_layout_load(layout, lsets, (unsigned)nl, &l, &p, &resolved, &err)))
 		return cli_fail(&err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -121,7 +121,7 @@ Test(layout_cli, overlapping_ranges_are_reported_with_position)
 Test(layout_cli, unknown_layout_key_in_set_is_an_error)
 {
 	static struct run r;
-	run(&r, "--set layout.kernel.hotplg=section");
+	run(&r, "--set kernel.hotplg=section");
 	cr_assert_eq(r.status, 1);
 	cr_assert(strstr(r.err, "hotplg") && strstr(r.err, "hotplug"), "%s", r.err);
 }

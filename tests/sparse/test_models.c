@@ -373,3 +373,29 @@ Test(sparse_models, five_level_layout_is_refused_clearly)
 	             VMEMSIM_EINVAL);
 	cr_assert(strstr(err.msg, "5-level"), "%s", err.msg);
 }
+
+/* A 1 GiB hugetlb page's 4096 vmemmap pages collapse to one (4095 freed);
+ * its struct pages still round-trip and walk to the shared page. */
+Test(sparse_models, hvo_of_a_1g_page_keeps_one_vmemmap_page)
+{
+	struct sparse_layout l;
+	sparse_layout_init(&l);
+	add_range(&l, 0, 3 * GiB, 0, SPARSE_RANGE_RAM);
+	l.hugetlb_start = 1 * GiB;
+	l.hugetlb_size = 1 * GiB;
+	l.hugetlb_order = 18;
+	struct sparse_machine *m = build(SPARSE_MODEL_VMEMMAP_HVO, &l);
+	const struct sparse_stats *st = sparse_machine_stats(m);
+	uint64_t head = PFN(1 * GiB), pa0, pa;
+	cr_assert_eq(st->hvo_freed_pages, 4095);
+	cr_assert_eq(sparse_va_to_pa(m, SPARSE_VMEMMAP_BASE + head * 64, &pa0), 0);
+	for (uint64_t pfn = head; pfn < head + (1u << 18); pfn += 4099) {
+		uint64_t va, back;
+		cr_assert_eq(sparse_pfn_to_page(m, pfn, &va), 0);
+		cr_assert_eq(sparse_page_to_pfn(m, va, &back), 0);
+		cr_assert_eq(back, pfn);
+		cr_assert_eq(sparse_va_to_pa(m, va, &pa), 0);
+		cr_assert_eq(pa & ~4095ull, pa0, "every vmemmap page of the huge page is one page");
+	}
+	sparse_machine_destroy(m);
+}
