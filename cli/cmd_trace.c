@@ -395,6 +395,9 @@ static int trace_record_cmd(int argc, char **argv)
 		trace_writer_abort(w);
 		return cli_fail(&err);
 	}
+	/* Ctrl-C stops the program (as under perf record); vmemsim keeps
+	 * running to finish the trace of what it did. */
+	signal(SIGINT, SIG_IGN);
 	rc = trace_open_fd(&r, fd, true, "valgrind lackey output", TRACE_FMT_LACKEY, o.flags, &err);
 	if (!rc)
 		rc = pump(r, w, "record", &err);
