@@ -14,8 +14,11 @@
 #include <stdint.h>
 
 double bench_seconds(void);
-/* Monotonic time in seconds. */
+/* Monotonic wall time in seconds. */
 double bench_now(void);
+/* This thread's CPU time in seconds: for in-process loops on a shared
+ * machine, where wall time also counts the time other jobs ran. */
+double bench_cpu_now(void);
 /* Print "name: X M/s, ratio vs baseline: Y" (Y = rate / baseline_rate). */
 void bench_report(const char *name, double ops, double seconds, double baseline_rate);
 static inline double bench_rate(double ops, double seconds)

@@ -32,6 +32,11 @@ uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, unsigned *lvl)
 {
 	unsigned i, j;
 
+	/* The lower levels' sets are independent host loads: issue them together. */
+	for (i = 1; i < m->nr_caches; i++) {
+		struct sa *sa = &m->cache[i].sa;
+		__builtin_prefetch(sa->tag + (size_t)sa_set(sa, line) * sa->ways);
+	}
 	for (i = 1; i < m->nr_caches; i++) {
 		struct sa *sa = &m->cache[i].sa;
 		if (sa_lookup(sa, sa_set(sa, line), line, line) >= 0)
