@@ -241,6 +241,13 @@ static int open_conn(struct db *db, unsigned flags, struct vmemsim_err *err)
 	int oflags = db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	int rc;
 
+	/* SQLite would open "" as a private temporary file and ":memory:" in
+	 * RAM: either silently discards every run. */
+	if (!db->path[0] || !strcmp(db->path, ":memory:"))
+		return vmemsim_errf(err, VMEMSIM_EINVAL,
+		                    "'%s' is not a database file (results would be lost; to record "
+		                    "nothing use --no-db)",
+		                    db->path);
 	if (stat(db->path, &sb) != 0) {
 		if (errno != ENOENT || !(flags & DB_OPEN_CREATE) || db->readonly)
 			return vmemsim_errf(err, errno == ENOENT ? VMEMSIM_ENOENT : VMEMSIM_EIO,

@@ -316,3 +316,21 @@ Test(db_files, write_failure_mid_run_rolls_back_and_keeps_earlier_runs)
 	cr_assert_eq(th_raw_int(c, sql), 1);
 	sqlite3_close(c);
 }
+
+Test(db_files, empty_and_memory_paths_are_refused_not_silently_temporary)
+{
+	struct vmemsim_err err = {0};
+	struct db *db = NULL;
+	cr_assert_eq(db_open(&db, "", DB_OPEN_CREATE, &err), VMEMSIM_EINVAL);
+	cr_assert(strstr(err.msg, "--no-db"), "%s", err.msg);
+	cr_assert_eq(db_open(&db, ":memory:", DB_OPEN_CREATE, &err), VMEMSIM_EINVAL);
+	cr_assert_null(db);
+}
+
+Test(db_files, directory_is_not_a_database)
+{
+	struct vmemsim_err err = {0};
+	struct db *db = NULL;
+	cr_assert_eq(db_open(&db, "/tmp", DB_OPEN_CREATE, &err), VMEMSIM_EIO);
+	cr_assert_str_eq(err.msg, "/tmp: is a directory, not a database");
+}
