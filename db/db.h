@@ -13,9 +13,11 @@
  *             (the name is the MMU_COUNTER id, i.e. what mmu_counter_name()
  *             returns) plus the caller's extra metrics ("cycles", "checksum",
  *             "pages", ...).
- *   regions   (run, region, name, value): the same counters per VA region.
- *   hotspots  (run, pc, symbol, disassembly, dtlb_misses, itlb_misses, walks,
- *             walk_cycles): the guest PCs behind TLB misses and walks.
+ *   regions   (run, region, counter, value): the same counters per VA region
+ *             (non-zero values only; a missing row is 0).
+ *   hotspots  (run, rank, pc, symbol, disassembly, dtlb_misses, itlb_misses,
+ *             walks, walk_cycles): the guest PCs behind TLB misses and walks;
+ *             pc is hex text ("0xffffffff81001234").
  *   run_summary  a view, one row per run: the key metrics and the derived
  *             rates (l1d/dtlb/stlb miss rate, walks and cycles per access, IPC).
  *
@@ -42,7 +44,8 @@
  * *err (may be NULL) starts with the database path.  Mapping: not a SQLite
  * file -> VMEMSIM_ECORRUPT, locked past the timeout -> VMEMSIM_EBUSY, newer
  * schema -> VMEMSIM_EVERSION, disk full / I/O -> VMEMSIM_EIO, a statement that
- * writes given to db_query -> VMEMSIM_EINVAL.  A failed write transaction is
+ * writes given to db_query -> VMEMSIM_EINVAL, "" or ":memory:" as a path (runs
+ * would be lost) -> VMEMSIM_EINVAL.  A failed write transaction is
  * rolled back: the database is as it was before the call.
  *
  * Typical use (5-10 lines in a run command; cli/db_cli.h wraps this further):
