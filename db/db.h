@@ -11,7 +11,7 @@
  *             host.
  *   metrics   (run, name, value): one row per counter total of mmu/counters.def
  *             (the name is the MMU_COUNTER id, i.e. what mmu_counter_name()
- *             returns) plus the caller's extra metrics ("cycles", "checksum",
+ *             returns) plus the caller's extra metrics ("cycles", "ops",
  *             "pages", ...).
  *   regions   (run, region, counter, value): the same counters per VA region
  *             (non-zero values only; a missing row is 0).
