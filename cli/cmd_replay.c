@@ -39,6 +39,8 @@ static void usage(FILE *out)
 	        "  --seed N            seed of the fragmentation draws (default: 1)\n"
 	        "  --phys SIZE         guest-physical memory for the replay (default: 64G)\n"
 	        "  --limit N           replay at most N records\n"
+	        "  --warmup N          replay the first N records as warm-up: their counters\n"
+	        "                      are subtracted (default: the trace's warmup_records)\n"
 	        "  --format F          auto (default), vtr, lackey, champsim\n"
 	        "  --skip-bad          lackey: count garbage lines instead of failing\n"
 	        "  --set cpu.KEY=VAL   override a CPU preset field\n"
@@ -60,6 +62,8 @@ struct replay_opts {
 	unsigned flags;
 	struct trace_aspace_config as;
 	uint64_t limit;
+	uint64_t warmup; /* records whose counters are subtracted (warm-up) */
+	bool warmup_given;
 	enum cli_format ofmt;
 };
 
@@ -78,7 +82,8 @@ enum {
 	O_QUIET,
 	O_LAYOUT,
 	O_MODEL,
-	O_KERNEL
+	O_KERNEL,
+	O_WARMUP
 };
 
 static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *dbc)
@@ -89,6 +94,7 @@ static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *db
 	                                     {"seed", required_argument, NULL, O_SEED},
 	                                     {"phys", required_argument, NULL, O_PHYS},
 	                                     {"limit", required_argument, NULL, O_LIMIT},
+	                                     {"warmup", required_argument, NULL, O_WARMUP},
 	                                     {"format", required_argument, NULL, O_FORMAT},
 	                                     {"skip-bad", no_argument, NULL, O_SKIP_BAD},
 	                                     {"set", required_argument, NULL, O_SET},
@@ -115,6 +121,11 @@ static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *db
 		case O_CPU:
 			o->cpu = optarg;
 			o->cpu_given = true;
+			break;
+		case O_WARMUP:
+			if (cli_parse_u64("replay", "--warmup", optarg, &o->warmup))
+				return CLI_EXIT_USAGE;
+			o->warmup_given = true;
 			break;
 		case O_LAYOUT: o->layout = optarg; break;
 		case O_MODEL: o->model = optarg; break;
@@ -172,7 +183,9 @@ static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *db
 
 /* What one replay produced. */
 struct replay_result {
-	struct mmu_stats stats;
+	struct mmu_stats stats; /* after the warm-up */
+	struct mmu_stats warm;  /* at the end of the warm-up */
+	uint64_t warmup;        /* records replayed as warm-up */
 	struct trace_aspace_stats as;
 	uint64_t records;
 	double seconds;
@@ -296,8 +309,17 @@ static int run_replay(const struct replay_opts *o, const struct replay_kernel *k
 		machine_fini(&rm);
 		return rc;
 	}
-	rc = replay_loop(r, rm.m, rm.as, o->limit, &res->records, err);
+	/* Warm-up: replay the first records, snapshot, replay the rest, and
+	 * report the difference (DESIGN.md: warm-up is removed by subtracting
+	 * snapshots). */
+	rc = replay_loop(r, rm.m, rm.as, o->warmup < o->limit ? o->warmup : o->limit, &res->records,
+	                 err);
+	mmu_stats_snapshot(rm.m, &res->warm);
+	res->warmup = res->records;
+	if (!rc)
+		rc = replay_loop(r, rm.m, rm.as, o->limit, &res->records, err);
 	mmu_stats_snapshot(rm.m, &res->stats);
+	mmu_stats_sub(&res->stats, &res->warm);
 	if (rm.as)
 		trace_aspace_get_stats(rm.as, &res->as);
 	res->nr_regions = mmu_nr_regions(rm.m);
@@ -384,13 +406,14 @@ static int kernel_resolve(struct replay_opts *o, json_t *meta, char *const *sets
 	                       err);
 }
 
-#define NR_EXTRA 9
+#define NR_EXTRA 10
 
 static unsigned fill_extras(const struct replay_result *res, struct db_metric *x)
 {
 	unsigned n = 0;
 	x[n++] = (struct db_metric){"cycles", mmu_stats_cycles(&res->stats, -1)};
 	x[n++] = (struct db_metric){"records", (double)res->records};
+	x[n++] = (struct db_metric){"warmup_records", (double)res->warmup};
 	x[n++] = (struct db_metric){"first_touch_faults", (double)res->as.first_touch_faults};
 	x[n++] = (struct db_metric){"pages_4k", (double)res->as.pages[MMU_PAGE_4K]};
 	x[n++] = (struct db_metric){"pages_2m", (double)res->as.pages[MMU_PAGE_2M]};
@@ -436,13 +459,16 @@ static char *config_text(const struct replay_opts *o, json_t *cpu_json, const ch
 	char *text;
 
 	if (k)
-		rp = json_pack("{s:s,s:s,s:b}", "trace", o->trace, "format", format, "user", 0);
+		rp = json_pack("{s:s,s:s,s:b,s:I}", "trace", o->trace, "format", format, "user", 0,
+		               "warmup", (json_int_t)o->warmup);
 	else
 		rp = json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:b}", "trace", o->trace, "format", format,
 		               "pages", trace_page_policy_name(o->as.policy), "frag", o->as.frag,
 		               "seed", (json_int_t)o->as.seed, "phys_bytes",
 		               (json_int_t)(o->as.phys_bytes ? o->as.phys_bytes : 64ull << 30),
 		               "user", 1);
+	if (rp && !k)
+		json_object_set_new(rp, "warmup", json_integer((json_int_t)o->warmup));
 	conf = json_pack("{s:O,s:o}", "cpu", cpu_json, "replay", rp);
 	if (conf && k) {
 		json_object_set(conf, "layout", k->layout_json);
@@ -466,6 +492,8 @@ static int replay_setup(struct replay_opts *o, struct trace_reader *r, struct mm
 	int rc = 0, n;
 
 	*k = NULL;
+	if (!o->warmup_given && meta && json_is_integer(json_object_get(meta, "warmup_records")))
+		o->warmup = (uint64_t)json_integer_value(json_object_get(meta, "warmup_records"));
 	if (kernel) {
 		rc = kernel_resolve(o, meta, o->sets, o->nsets, kbuf, err);
 		*k = kbuf;

@@ -290,3 +290,24 @@ Test(trace_cli, kernel_trace_without_a_layout_is_refused)
 	cr_assert_eq(o.status, 1);
 	cr_assert(strstr(o.err, "a kernel trace needs a layout"), "%s", o.err);
 }
+
+/* --warmup: the counters of the first N records are subtracted.  A trace
+ * that touches 3 pages and then repeats the same 7 records: after a warm-up
+ * of the first 7 records nothing faults any more. */
+Test(trace_cli, warmup_records_are_subtracted)
+{
+	struct outcome o;
+	char text[2 * sizeof(lackey_text)];
+
+	snprintf(text, sizeof(text), "%s%s", lackey_text, lackey_text + strlen("==7== Lackey\n"));
+	write_text("t2.lackey", text);
+	vm(&o, "replay t2.lackey --no-db --quiet --csv --warmup 7");
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(metric(o.out, "records"), 14);
+	cr_assert_eq(metric(o.out, "warmup_records"), 7);
+	cr_assert_eq(metric(o.out, "loads"), 2, "the second copy's loads only");
+	cr_assert_eq(metric(o.out, "stores"), 2);
+	cr_assert_eq(metric(o.out, "instructions"), 3);
+	cr_assert_eq(metric(o.out, "faults"), 0, "every page was touched in the warm-up");
+	cr_assert_eq(metric(o.out, "walks"), 0, "and is still in the TLBs");
+}
