@@ -23,6 +23,23 @@
  * problem in *err.  On failure nothing observable has changed unless the
  * comment says otherwise.
  *
+ * Model choices (docs/model.md has the full list):
+ *   - TLB levels are lists of set-associative arrays; a lookup probes the
+ *     arrays in order and each page size an array holds; a fill goes to the
+ *     first array of the level holding the page size (none: not cached at
+ *     that level).  The STLB is unified.  Entries carry the PCID (or the
+ *     global bit), the combined rights of every level and the leaf's D bit.
+ *   - Sets are indexed by modulo; replacement is true LRU, tree-PLRU or
+ *     seeded xorshift64 random; invalid ways are filled first.  Seeds: TLB
+ *     array i of a level uses cfg.seed + i, the PWC of level l cfg.seed + 8 +
+ *     l, data cache k (0 L1D, 1 L2, 2 LLC) cfg.seed + 16 + k.
+ *   - Data caches are physically indexed, 64-byte lines, non-inclusive (a
+ *     miss fills every level above the one that hit, evictions stay local),
+ *     write-allocate with no write-back cost.  There is no L1I: fetches go
+ *     through the ITLB/STLB/walker only.  No prefetchers, no parallel walks.
+ *   - A walk that faults writes nothing; one that translates sets A on every
+ *     entry it read and D on the leaf of a store.
+ *
  * Cost model (documented in docs/model.md):
  *   cycles = instructions * base_cpi + cycles_mem + cycles_stlb
  *            + cycles_pwc + cycles_walk
@@ -39,15 +56,10 @@
 
 /* ---- Page sizes and access types ------------------------------------ */
 
-enum mmu_page_size {
-	MMU_PAGE_4K = 0,
-	MMU_PAGE_2M = 1,
-	MMU_PAGE_1G = 2,
-	MMU_NR_PAGE_SIZES = 3
-};
+enum mmu_page_size { MMU_PAGE_4K = 0, MMU_PAGE_2M = 1, MMU_PAGE_1G = 2, MMU_NR_PAGE_SIZES = 3 };
 
-#define MMU_PS_BIT(ps) (1u << (ps))  /* page-size masks: bit per size */
-#define MMU_PS_ALL (MMU_PS_BIT(MMU_PAGE_4K) | MMU_PS_BIT(MMU_PAGE_2M) | MMU_PS_BIT(MMU_PAGE_1G))
+#define MMU_PS_BIT(ps) (1u << (ps)) /* page-size masks: bit per size */
+#define MMU_PS_ALL     (MMU_PS_BIT(MMU_PAGE_4K) | MMU_PS_BIT(MMU_PAGE_2M) | MMU_PS_BIT(MMU_PAGE_1G))
 
 static inline unsigned mmu_page_shift(enum mmu_page_size ps)
 {
@@ -59,40 +71,40 @@ static inline uint64_t mmu_page_bytes(enum mmu_page_size ps)
 }
 
 enum mmu_access_type {
-	MMU_FETCH = 0,  /* instruction fetch: ITLB, no data cache */
+	MMU_FETCH = 0, /* instruction fetch: ITLB, no data cache */
 	MMU_LOAD = 1,
 	MMU_STORE = 2
 };
 
 /* ---- PTE format (SDM Vol. 3A §4.5, tables 4-15 .. 4-20) ------------- */
 
-#define PTE_P (1ull << 0)    /* present */
-#define PTE_RW (1ull << 1)   /* writable */
-#define PTE_US (1ull << 2)   /* user-accessible */
-#define PTE_PWT (1ull << 3)
-#define PTE_PCD (1ull << 4)
-#define PTE_A (1ull << 5)    /* accessed: set by the walker on every level */
-#define PTE_D (1ull << 6)    /* dirty: set on the leaf of a write */
-#define PTE_PS (1ull << 7)   /* page size: leaf at PDPTE (1G) or PDE (2M) */
-#define PTE_G (1ull << 8)    /* global (leaf only) */
-#define PTE_NX (1ull << 63)  /* execute-disable; reserved unless EFER.NXE */
-#define PTE_ADDR_MASK 0x000ffffffffff000ull  /* bits 51:12 */
+#define PTE_P         (1ull << 0) /* present */
+#define PTE_RW        (1ull << 1) /* writable */
+#define PTE_US        (1ull << 2) /* user-accessible */
+#define PTE_PWT       (1ull << 3)
+#define PTE_PCD       (1ull << 4)
+#define PTE_A         (1ull << 5)           /* accessed: set by the walker on every level */
+#define PTE_D         (1ull << 6)           /* dirty: set on the leaf of a write */
+#define PTE_PS        (1ull << 7)           /* page size: leaf at PDPTE (1G) or PDE (2M) */
+#define PTE_G         (1ull << 8)           /* global (leaf only) */
+#define PTE_NX        (1ull << 63)          /* execute-disable; reserved unless EFER.NXE */
+#define PTE_ADDR_MASK 0x000ffffffffff000ull /* bits 51:12 */
 
 /* Protection shorthands for the builder. */
 #define MMU_PROT_KERNEL_RW (PTE_P | PTE_RW | PTE_NX)
 #define MMU_PROT_KERNEL_RO (PTE_P | PTE_NX)
 #define MMU_PROT_KERNEL_RX (PTE_P)
-#define MMU_PROT_USER_RW (PTE_P | PTE_RW | PTE_US | PTE_NX)
+#define MMU_PROT_USER_RW   (PTE_P | PTE_RW | PTE_US | PTE_NX)
 
 /* #PF error code bits (SDM Vol. 3A §4.7). */
-#define PF_P (1u << 0)     /* 0: not present; 1: protection violation */
-#define PF_W (1u << 1)     /* the access was a write */
-#define PF_U (1u << 2)     /* the access was made at CPL 3 */
-#define PF_RSVD (1u << 3)  /* a reserved bit was set in a paging structure */
-#define PF_I (1u << 4)     /* the access was an instruction fetch */
+#define PF_P    (1u << 0) /* 0: not present; 1: protection violation */
+#define PF_W    (1u << 1) /* the access was a write */
+#define PF_U    (1u << 2) /* the access was made at CPL 3 */
+#define PF_RSVD (1u << 3) /* a reserved bit was set in a paging structure */
+#define PF_I    (1u << 4) /* the access was an instruction fetch */
 /* Not SDM bits: reasons vmemsim reports through the same fault struct. */
 #define MMU_FAULT_NONCANONICAL (1u << 30) /* VA not canonical (#GP on hardware) */
-#define MMU_FAULT_BADPHYS (1u << 31)      /* a table lies outside guest memory */
+#define MMU_FAULT_BADPHYS      (1u << 31) /* a table lies outside guest memory */
 
 /* Paging levels, numbered as the SDM's tables are walked: 5 = PML5 ... 1 = PT. */
 enum mmu_level {
@@ -136,7 +148,7 @@ static inline void mmu_phys_write64(struct mmu_phys *phys, uint64_t pa, uint64_t
  * page's PA for a table of the given level, or a negative code. */
 struct mmu_pt_allocator {
 	int (*alloc)(void *ctx, enum mmu_level level, uint64_t *pa);
-	void (*free)(void *ctx, uint64_t pa);  /* may be NULL: pages leak */
+	void (*free)(void *ctx, uint64_t pa); /* may be NULL: pages leak */
 	void *ctx;
 };
 
@@ -145,13 +157,12 @@ struct mmu_pt_allocator {
  * [floor, top).  Counts how many came from each. */
 struct mmu_brk_alloc {
 	struct mmu_phys *phys;
-	uint64_t brk_start, brk_end, brk_next;  /* BRK buffer [start, end) */
-	uint64_t floor, top;                     /* top-down region, top moves down */
-	uint64_t from_brk, from_topdown;         /* pages handed out */
+	uint64_t brk_start, brk_end, brk_next; /* BRK buffer [start, end) */
+	uint64_t floor, top;                   /* top-down region, top moves down */
+	uint64_t from_brk, from_topdown;       /* pages handed out */
 };
-void mmu_brk_alloc_init(struct mmu_brk_alloc *a, struct mmu_phys *phys,
-			uint64_t brk_start, uint64_t brk_size,
-			uint64_t floor, uint64_t top);
+void mmu_brk_alloc_init(struct mmu_brk_alloc *a, struct mmu_phys *phys, uint64_t brk_start,
+                        uint64_t brk_size, uint64_t floor, uint64_t top);
 struct mmu_pt_allocator mmu_brk_allocator(struct mmu_brk_alloc *a);
 
 /* ---- Page tables: builder and side-effect-free lookup ---------------- */
@@ -159,15 +170,14 @@ struct mmu_pt_allocator mmu_brk_allocator(struct mmu_brk_alloc *a);
 struct mmu_pt {
 	struct mmu_phys *phys;
 	struct mmu_pt_allocator alloc;
-	uint64_t root;            /* PA of the PML4 (levels 4) or PML5 (levels 5) */
-	unsigned levels;          /* 4 or 5 */
-	unsigned maxphyaddr;      /* physical-address width, <= 52 */
-	uint64_t table_pages[6];  /* tables allocated, indexed by enum mmu_level */
+	uint64_t root;           /* PA of the PML4 (levels 4) or PML5 (levels 5) */
+	unsigned levels;         /* 4 or 5 */
+	unsigned maxphyaddr;     /* physical-address width, <= 52 */
+	uint64_t table_pages[6]; /* tables allocated, indexed by enum mmu_level */
 };
 
-int mmu_pt_init(struct mmu_pt *pt, struct mmu_phys *phys, unsigned levels,
-		unsigned maxphyaddr, struct mmu_pt_allocator alloc,
-		struct vmemsim_err *err);
+int mmu_pt_init(struct mmu_pt *pt, struct mmu_phys *phys, unsigned levels, unsigned maxphyaddr,
+                struct mmu_pt_allocator alloc, struct vmemsim_err *err);
 
 /* split_mem_range() (linux-sparse.md §6): cut [start, end) into at most 5
  * pieces — 4K head to the first 2M boundary, 2M up to the first 1G boundary,
@@ -178,8 +188,7 @@ struct mmu_range {
 	uint64_t start, end;
 	enum mmu_page_size ps;
 };
-int mmu_split_range(uint64_t start, uint64_t end, unsigned ps_mask,
-		    struct mmu_range out[5]);
+int mmu_split_range(uint64_t start, uint64_t end, unsigned ps_mask, struct mmu_range out[5]);
 
 /* Map [va, va+size) to [pa, pa+size) with prot (PTE_* bits for the leaf;
  * intermediate entries are P|RW|US so the leaf decides).  Splits by
@@ -189,24 +198,23 @@ int mmu_split_range(uint64_t start, uint64_t end, unsigned ps_mask,
  * split first, keeping its protections, as kernel_physical_mapping_init()
  * does).  On failure, the mappings made so far remain (tables are not rolled
  * back) and the error names the VA that failed. */
-int mmu_pt_map(struct mmu_pt *pt, uint64_t va, uint64_t pa, uint64_t size,
-	       unsigned ps_mask, uint64_t prot, struct vmemsim_err *err);
+int mmu_pt_map(struct mmu_pt *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned ps_mask,
+               uint64_t prot, struct vmemsim_err *err);
 
 /* Map exactly one page of size ps (va, pa aligned to it). */
-int mmu_pt_map_page(struct mmu_pt *pt, uint64_t va, uint64_t pa,
-		    enum mmu_page_size ps, uint64_t prot, struct vmemsim_err *err);
+int mmu_pt_map_page(struct mmu_pt *pt, uint64_t va, uint64_t pa, enum mmu_page_size ps,
+                    uint64_t prot, struct vmemsim_err *err);
 
 /* Clear the leaves covering [va, va+size); tables whose entries all become
  * empty are freed through the allocator and unlinked. */
-int mmu_pt_unmap(struct mmu_pt *pt, uint64_t va, uint64_t size,
-		 struct vmemsim_err *err);
+int mmu_pt_unmap(struct mmu_pt *pt, uint64_t va, uint64_t size, struct vmemsim_err *err);
 
 /* A software walk with no side effects: no A/D update, no caches, no
  * counters.  Returns 0 and fills the leaf, or VMEMSIM_EFAULT if unmapped. */
 struct mmu_leaf {
-	uint64_t pa;       /* the translation of va */
-	uint64_t pte;      /* the leaf entry */
-	uint64_t pte_pa;   /* where the leaf entry lives */
+	uint64_t pa;     /* the translation of va */
+	uint64_t pte;    /* the leaf entry */
+	uint64_t pte_pa; /* where the leaf entry lives */
 	enum mmu_page_size ps;
 };
 int mmu_pt_lookup(const struct mmu_pt *pt, uint64_t va, struct mmu_leaf *leaf);
@@ -214,24 +222,24 @@ int mmu_pt_lookup(const struct mmu_pt *pt, uint64_t va, struct mmu_leaf *leaf);
 /* Call fn for every leaf mapping va in [start, end), in VA order.  fn returns
  * 0 to continue or non-zero to stop (that value is returned). */
 typedef int (*mmu_leaf_fn)(void *ctx, uint64_t va, const struct mmu_leaf *leaf);
-int mmu_pt_for_each_leaf(const struct mmu_pt *pt, uint64_t start, uint64_t end,
-			 mmu_leaf_fn fn, void *ctx);
+int mmu_pt_for_each_leaf(const struct mmu_pt *pt, uint64_t start, uint64_t end, mmu_leaf_fn fn,
+                         void *ctx);
 
 /* ---- Configuration --------------------------------------------------- */
 
 enum mmu_repl {
-	MMU_REPL_LRU = 0,    /* true LRU */
-	MMU_REPL_PLRU = 1,   /* tree pseudo-LRU; ways must be a power of two */
-	MMU_REPL_RANDOM = 2  /* seeded xorshift; reproducible */
+	MMU_REPL_LRU = 0,   /* true LRU */
+	MMU_REPL_PLRU = 1,  /* tree pseudo-LRU; ways must be a power of two */
+	MMU_REPL_RANDOM = 2 /* seeded xorshift; reproducible */
 };
 
 /* One set-associative array.  sets = entries / ways; the set index is taken
  * modulo sets (not masked), so 3072-entry 8-way = 384 sets works. */
 struct mmu_array_config {
 	char name[32];
-	uint32_t entries;   /* 0 = absent */
-	uint32_t ways;      /* entries for fully associative */
-	unsigned ps_mask;   /* page sizes held (MMU_PS_BIT); ignored for PWCs */
+	uint32_t entries; /* 0 = absent */
+	uint32_t ways;    /* entries for fully associative */
+	unsigned ps_mask; /* page sizes held (MMU_PS_BIT); ignored for PWCs */
 	enum mmu_repl repl;
 };
 
@@ -242,27 +250,27 @@ struct mmu_tlb_level_config {
 };
 
 struct mmu_cache_config {
-	uint32_t size;      /* bytes; 0 = level absent */
+	uint32_t size; /* bytes; 0 = level absent */
 	uint32_t ways;
-	uint32_t latency;   /* load-to-use cycles of a hit at this level */
+	uint32_t latency; /* load-to-use cycles of a hit at this level */
 	enum mmu_repl repl;
 };
 
 struct mmu_config {
 	char name[64];
-	unsigned levels;        /* 4 or 5 */
-	unsigned maxphyaddr;    /* 36..52 */
+	unsigned levels;     /* 4 or 5 */
+	unsigned maxphyaddr; /* 36..52 */
 	struct mmu_tlb_level_config itlb, dtlb, stlb;
-	uint32_t stlb_latency;  /* cycles added by a second-level TLB hit */
+	uint32_t stlb_latency; /* cycles added by a second-level TLB hit */
 	/* Paging-structure caches, indexed by the level of the entry they hold:
 	 * pwc[MMU_LEVEL_PML5] caches PML5Es ... pwc[MMU_LEVEL_PD] caches PDEs.
 	 * Indexes 0 and 1 unused. */
 	struct mmu_array_config pwc[6];
-	uint32_t pwc_latency;   /* cycles per walk that probes the PWCs */
+	uint32_t pwc_latency; /* cycles per walk that probes the PWCs */
 	struct mmu_cache_config l1d, l2, llc;
 	uint32_t dram_latency;
-	double base_cpi;        /* cycles per instruction outside memory stalls */
-	uint64_t seed;          /* for MMU_REPL_RANDOM */
+	double base_cpi; /* cycles per instruction outside memory stalls */
+	uint64_t seed;   /* for MMU_REPL_RANDOM */
 	bool cr0_wp, efer_nxe, cr4_smep, cr4_smap, cr4_pcide;
 };
 
@@ -275,17 +283,17 @@ int mmu_config_check(const struct mmu_config *cfg, struct vmemsim_err *err);
 
 /* ---- Lifecycle -------------------------------------------------------- */
 
-struct mmu;  /* opaque */
+struct mmu; /* opaque */
 
-int mmu_create(struct mmu **out, const struct mmu_config *cfg,
-	       struct mmu_phys *phys, struct vmemsim_err *err);
+int mmu_create(struct mmu **out, const struct mmu_config *cfg, struct mmu_phys *phys,
+               struct vmemsim_err *err);
 void mmu_destroy(struct mmu *m);
 const struct mmu_config *mmu_get_config(const struct mmu *m);
 
 /* ---- Architectural state and TLB maintenance -------------------------- */
 
-/* MOV to CR3.  Without CR4.PCIDE: flush every non-global TLB entry and all
- * PWC entries.  With PCIDE: noflush (bit 63) keeps everything; otherwise the
+/* MOV to CR3 (the model starts with root 0: write CR3 before any access).
+ * Without CR4.PCIDE: flush every non-global TLB entry and all PWC entries.  With PCIDE: noflush (bit 63) keeps everything; otherwise the
  * non-global TLB entries and PWC entries tagged pcid are flushed. */
 void mmu_write_cr3(struct mmu *m, uint64_t root_pa, uint16_t pcid, bool noflush);
 /* INVLPG: the TLB entries for va's page (any size, current PCID, and global
@@ -293,15 +301,19 @@ void mmu_write_cr3(struct mmu *m, uint64_t root_pa, uint16_t pcid, bool noflush)
 void mmu_invlpg(struct mmu *m, uint64_t va);
 /* Everything, global entries included (CR4.PGE toggle). */
 void mmu_flush_all(struct mmu *m);
-void mmu_set_cpl(struct mmu *m, unsigned cpl);  /* 0 (default) or 3 */
+void mmu_set_cpl(struct mmu *m, unsigned cpl); /* 0 (default) or 3 */
 
 /* ---- Regions for the per-region breakdown ----------------------------- */
 
 #define MMU_MAX_REGIONS 16
 /* Region 0 is "other".  Regions are page-aligned VA ranges, not overlapping;
- * an access is charged to the region of its VA.  Returns the region id. */
-int mmu_add_region(struct mmu *m, const char *name, uint64_t start,
-		   uint64_t end, struct vmemsim_err *err);
+ * an access is charged to the region of its VA (a walk, a TLB miss, a fault
+ * likewise; retired instructions to the region of their PC).  Returns the
+ * region id, or VMEMSIM_EINVAL (bad range, too many) / VMEMSIM_EEXIST
+ * (overlap) with nothing added.  Adding a region flushes the TLBs (their
+ * entries cache region ids). */
+int mmu_add_region(struct mmu *m, const char *name, uint64_t start, uint64_t end,
+                   struct vmemsim_err *err);
 unsigned mmu_nr_regions(const struct mmu *m);
 const char *mmu_region_name(const struct mmu *m, unsigned id);
 
@@ -309,9 +321,9 @@ const char *mmu_region_name(const struct mmu *m, unsigned id);
 
 struct mmu_fault {
 	uint64_t va, pc;
-	uint32_t error_code;       /* PF_* bits */
+	uint32_t error_code; /* PF_* bits */
 	enum mmu_access_type type;
-	unsigned nr_steps;         /* entries read, top level first */
+	unsigned nr_steps; /* entries read, top level first */
 	struct {
 		enum mmu_level level;
 		uint64_t pte_pa, pte;
@@ -320,19 +332,23 @@ struct mmu_fault {
 
 /* Translate and perform one access of size bytes (1..4096).  Goes L1 TLB ->
  * STLB -> PWCs -> walk; then (loads and stores) the data caches at the
- * physical address.  Page-crossing accesses are translated per page.
- * Returns 0, or VMEMSIM_EFAULT with *fault filled (fault may be NULL); the
- * counters of the work done up to the fault stay counted.  Allocates
- * nothing. */
-int mmu_access(struct mmu *m, uint64_t va, uint32_t size,
-	       enum mmu_access_type type, uint64_t pc, struct mmu_fault *fault);
+ * physical address, every 64-byte line the access touches.  Page-crossing
+ * accesses are translated per page (counted once in loads/stores, once in
+ * page_splits).  Returns 0; VMEMSIM_EINVAL for a size outside 1..4096 or a
+ * bad type (nothing counted); or VMEMSIM_EFAULT with *fault filled (fault
+ * may be NULL): a #PF (error_code = PF_* bits, steps = the entries from the
+ * root to the failing one) or a non-canonical VA / a table outside guest
+ * memory (MMU_FAULT_* bits).  The counters of the work done up to the fault
+ * stay counted.  Allocates nothing. */
+int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type, uint64_t pc,
+               struct mmu_fault *fault);
 
 /* Translate like mmu_access (TLBs, walk, A/D bits, faults and their
  * counters) but present no access: the fetches/loads/stores counters and the
  * data caches are untouched.  For fault reports, drivers and tests.
  * OUT: *pa, unchanged on failure. */
-int mmu_translate(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc,
-		  uint64_t *pa, struct mmu_fault *fault);
+int mmu_translate(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc, uint64_t *pa,
+                  struct mmu_fault *fault);
 
 /* The driver reports retired instructions (charged to the region of pc). */
 void mmu_retire(struct mmu *m, uint64_t pc, uint64_t instructions);
@@ -370,7 +386,9 @@ struct mmu_hotspot {
 	uint64_t pc;
 	uint64_t dtlb_misses, itlb_misses, walks, walk_cycles;
 };
-/* Fill up to n entries, most walk cycles first; returns how many. */
+/* Fill up to n entries, most walk cycles first (then most L1 TLB misses,
+ * then lowest PC); returns how many.  The table holds 4096 PCs; a new PC
+ * that finds no free slot near its hash is not recorded. */
 unsigned mmu_hotspots(const struct mmu *m, struct mmu_hotspot *out, unsigned n);
 
 /* ---- Debug and tests --------------------------------------------------- */
