@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,4 +89,50 @@ Test(db_kill, sigkilled_reach_keeps_finished_points_and_shows_the_killed_one)
 	cr_assert_eq(db_open(&db, path, DB_OPEN_READONLY, &err), 0, "%s", err.msg);
 	cr_assert_eq(db_check(db, &err), 0, "%s", err.msg);
 	db_close(db);
+}
+
+Test(db_kill, four_concurrent_reach_processes_record_every_point)
+{
+	char path[256];
+	static const char *const cpus[] = {"skylake", "zen4", "skylake", "zen4"};
+	static const char *const seeds[] = {"1", "1", "2", "2"};
+	pid_t pids[4];
+	th_tmp_path(path, sizeof(path), "four.db");
+	for (int i = 0; i < 4; i++) {
+		pids[i] = fork();
+		cr_assert_neq(pids[i], -1);
+		if (pids[i] == 0) {
+			int nul = open("/dev/null", O_RDWR);
+			dup2(nul, 1);
+			dup2(nul, 2);
+			execl(transcript_bin(), transcript_bin(), "reach", "--db", path, "--quiet",
+			      "--cpu", cpus[i], "--seed", seeds[i], "--pages",
+			      "16,64,256,1024,4096", "--accesses", "4000", (char *)NULL);
+			_exit(127);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		int st;
+		cr_assert_eq(waitpid(pids[i], &st, 0), pids[i]);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "reach %d: status %d", i, st);
+	}
+	sqlite3 *c = th_raw_open(path);
+	cr_assert_eq(th_raw_int(c, "SELECT count(*) FROM runs WHERE status = 'done'"), 20);
+	cr_assert_eq(th_raw_int(c, "SELECT count(DISTINCT json_extract(config, '$.cpu.name') || '/'"
+	                           " || json_extract(config, '$.reach.seed') || '/'"
+	                           " || json_extract(config, '$.reach.pages')) FROM runs"),
+	             20);
+	sqlite3_close(c);
+
+	struct transcript t;
+	cr_assert_eq(
+	    transcript_runl(&t, "compare", "--db", path, "--csv", "--metric", "walks", NULL), 0);
+	cr_assert_eq(t.status, 0, "%s", t.err);
+	/* 20 groups (cpu.name x reach.seed x reach.pages) plus the header */
+	unsigned lines = 0;
+	for (const char *p = t.out; *p; p++)
+		lines += *p == '\n';
+	cr_assert_eq(lines, 21, "%s", t.out);
+	cr_assert(!strncmp(t.out, "cpu.name,", 9), "%s", t.out);
+	transcript_free(&t);
 }
