@@ -98,15 +98,24 @@ void emu_destroy(struct emu *e); /* NULL is fine */
  * Regions already mapped in the range are replaced, so calling it again
  * after the page tables changed resynchronises Unicorn (the MMU model sees
  * the change anyway; call mmu_invlpg/mmu_flush_all as the kernel would).
+ * Fragmented stretches become MMIO windows (struct emu_region.mmio); more
+ * than 1024 regions in all is refused (VMEMSIM_ENOMEM, "too fragmented").
  * On failure the range is left unmapped in Unicorn. */
 int emu_map_from_page_tables(struct emu *e, uint64_t va_start, uint64_t va_end,
                              struct vmemsim_err *err);
 /* Remove every Unicorn region in [va_start, va_end) (0 = 2^64). */
 void emu_unmap(struct emu *e, uint64_t va_start, uint64_t va_end);
 
+/* One Unicorn region.  mmio: a window over a stretch of small scattered
+ * leaves (more than 8 VA-adjacent runs, none 2 MiB or larger): Unicorn
+ * cannot hold thousands of regions (mapping N costs ~N^3; it aborts at 4096),
+ * so such a stretch is one MMIO region whose callbacks copy to and from each
+ * page's frame.  pa is then the first page's frame, write = any page
+ * writable (permissions are enforced per page), exec = false (code cannot run
+ * from a window). */
 struct emu_region {
 	uint64_t va, size, pa;
-	bool write, exec;
+	bool write, exec, mmio;
 };
 /* The Unicorn regions, in VA order: fills up to n, returns the total. */
 size_t emu_regions(const struct emu *e, struct emu_region *out, size_t n);

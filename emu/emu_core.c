@@ -236,34 +236,37 @@ static uc_err uc_type_to_err(uc_mem_type t)
 	}
 }
 
-/* Unicorn has no region (or no permission) at va.  Ask the walker why: if it
- * faults too, this is an ordinary page fault with its walk; if it does not,
- * the Unicorn regions are stale (page tables changed without
+/* Unicorn (or an MMIO window) refused an access at va.  Ask the walker why:
+ * if it faults too, this is an ordinary page fault with its walk; if it does
+ * not, the Unicorn regions are stale (page tables changed without
  * emu_map_from_page_tables) and that is reported as such. */
-static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
-                         void *user)
+void emu_refuse(struct emu *e, int uc_err, uint64_t va, uint32_t size, enum mmu_access_type t)
 {
-	struct emu *e = user;
 	if (e->stopping)
-		return false;
-	enum mmu_access_type t = uc_type_to_mmu(type);
-	uint64_t pc = va;
+		return;
+	uint64_t pc = va, pa;
 	if (t != MMU_FETCH)
-		uc_reg_read(uc, UC_X86_REG_RIP, &pc);
-	uint64_t pa;
+		uc_reg_read(e->uc, UC_X86_REG_RIP, &pc);
 	/* translate only: the access never happened, so it is not counted as a
 	 * load/store/fetch (the emulator's own counts agree) */
 	if (e->mmu && mmu_translate(e->mmu, va, t, pc, &pa, &e->fault.walk) == VMEMSIM_EFAULT) {
 		e->fault.have_walk = true;
-		emu_fault_fill(e, va, pc, (uint32_t)size, t);
+		emu_fault_fill(e, va, pc, size, t);
 		emu_retire_cur(e, t == MMU_FETCH ? 0 : pc);
 		emu_stop_run(e, EMU_STOP_FAULT);
-		return false;
+		return;
 	}
-	e->fault.uc_err = uc_type_to_err(type);
-	emu_fault_fill(e, va, pc, (uint32_t)size, t);
+	e->fault.uc_err = uc_err;
+	emu_fault_fill(e, va, pc, size, t);
 	emu_retire_cur(e, t == MMU_FETCH ? 0 : pc);
 	emu_stop_run(e, EMU_STOP_UNICORN);
+}
+
+static bool hook_invalid(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
+                         void *user)
+{
+	emu_refuse(user, uc_type_to_err(type), va, size > 0 ? (uint32_t)size : 0,
+	           uc_type_to_mmu(type));
 	return false;
 }
 

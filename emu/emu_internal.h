@@ -35,6 +35,21 @@ struct emu_block_cache {
 	size_t used;
 };
 
+/* An MMIO window over fragmented leaves (emu_regions.c explains why):
+ * frames[i] is the PA of page i, with EMU_FRAME_W/X in the low bits. */
+struct emu_window {
+	struct emu *e;
+	uint64_t va;
+	size_t nr_pages;
+	uint64_t frames[];
+};
+
+/* One Unicorn region: RAM (win == NULL) or an MMIO window (owned). */
+struct emu_map {
+	struct emu_region r;
+	struct emu_window *win;
+};
+
 struct emu_symbol_ent {
 	uint64_t va, size;
 	char *name;
@@ -67,7 +82,7 @@ struct emu {
 	uint64_t args[6];
 	uc_hook h_mem, h_mem2, h_block, h_invalid, h_insn_invalid, h_intr;
 
-	struct emu_region *regions;
+	struct emu_map *regions;
 	size_t nr_regions, cap_regions;
 
 	struct emu_block_cache bc;
@@ -102,6 +117,9 @@ static inline struct emu_block *emu_bc_lookup(struct emu *e, uint64_t va, uint32
 void emu_fault_fill(struct emu *e, uint64_t va, uint64_t pc, uint32_t size,
                     enum mmu_access_type type);
 unsigned emu_insns_before(const struct emu_block *b, uint64_t pc);
+
+/* emu_core.c: stop the run for an access Unicorn (or a window) refused. */
+void emu_refuse(struct emu *e, int uc_err, uint64_t va, uint32_t size, enum mmu_access_type t);
 
 /* emu_regions.c */
 void emu_regions_fini(struct emu *e);
