@@ -264,6 +264,8 @@ static void print_section(const struct out_ctx *o, const char *title, table_fn f
 	fn(o, t);
 	if (o->fmt == CLI_FMT_TABLE)
 		printf("\n%s\n", title);
+	else /* CSV: one table per section, each after a "# title" line */
+		printf("\n# %s\n", title);
 	cli_table_print(t, stdout, o->fmt);
 	cli_table_free(t);
 }
@@ -509,8 +511,9 @@ static void print_fault(const struct wl_run_result *res)
 	for (unsigned i = 0; i < 2; i++) {
 		if (er[i]->stop != EMU_STOP_FAULT && er[i]->stop != EMU_STOP_UNICORN)
 			continue;
-		emu_fault_format(&er[i]->fault, report, sizeof(report));
-		fprintf(stderr, "%s", report);
+		size_t n = emu_fault_format(&er[i]->fault, report, sizeof(report));
+		fprintf(stderr, "%s%s", report,
+		        n && report[strlen(report) - 1] != '\n' ? "\n" : "");
 	}
 }
 
