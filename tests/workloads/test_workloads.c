@@ -349,3 +349,90 @@ Test(wl_zone_device, two_passes_do_twice_the_work)
 	cr_expect_geq(s2 - s1, 8 * 2000, "stores: one pass %lu, two passes %lu", s1, s2);
 	cr_expect_leq(2 * s1 - s2, 64, "stores: one pass %lu, two passes %lu", s1, s2);
 }
+
+/* ---- Bad parameters are errors before the guest runs ---------------------- */
+
+static int run_named(const char *name, enum sparse_model model, const char *const *sets,
+                     struct wl_run_result *res, struct vmemsim_err *err)
+{
+	struct sparse_layout l;
+	struct mmu_config cpu;
+	struct wl_run_config cfg = {.model = model, .layout = &l, .cpu = &cpu};
+
+	test_layout_small(&l);
+	mmu_config_default(&cpu);
+	cr_assert_eq(wl_lookup(name, &cfg.wl, NULL), 0);
+	wl_args_init(&cfg.args, cfg.wl);
+	for (; *sets; sets++)
+		cr_assert_eq(wl_args_set(&cfg.args, cfg.wl, *sets, NULL), 0, "%s", *sets);
+	return test_run(&cfg, res, err);
+}
+
+Test(wl_resolve, buddy_zone_must_be_max_order_aligned_writable_ram)
+{
+	static struct wl_run_result res;
+	struct vmemsim_err err;
+	const char *misaligned[] = {"start_pfn=0x200", "nr_pages=1024", NULL};
+	const char *in_pool[] = {"start_pfn=0x10000", "nr_pages=1024", NULL}; /* 256 MiB */
+	const char *in_hole[] = {"start_pfn=0x20000", "nr_pages=1024", NULL}; /* 512 MiB */
+
+	cr_expect_eq(run_named("buddy", SPARSE_MODEL_VMEMMAP_2M, misaligned, &res, &err),
+	             VMEMSIM_EINVAL);
+	cr_expect(strstr(err.msg, "start_pfn=0x200 is not 1024-page aligned") != NULL, "%s",
+	          err.msg);
+	cr_expect_not(res.configured);
+	cr_expect_eq(run_named("buddy", SPARSE_MODEL_VMEMMAP_2M, in_pool, &res, &err),
+	             VMEMSIM_EINVAL);
+	cr_expect(strstr(err.msg, "not all RAM outside the hugetlb pool") != NULL, "%s", err.msg);
+	cr_expect_eq(run_named("buddy", SPARSE_MODEL_VMEMMAP_2M, in_hole, &res, &err),
+	             VMEMSIM_EINVAL);
+}
+
+Test(wl_resolve, auto_buddy_zone_is_the_largest_aligned_writable_run)
+{
+	static struct wl_run_result res;
+	struct vmemsim_err err;
+	const char *none[] = {"iterations=100", NULL};
+
+	/* Writable RAM: [0, 256M) (64k pfns), [320M, 384M) (16k), [1G, 1152M) (32k). */
+	cr_assert_eq(run_named("buddy", SPARSE_MODEL_VMEMMAP_2M, none, &res, &err), 0, "%s",
+	             err.msg);
+	cr_expect_eq(res.args.v[0], 0);
+	cr_expect_eq(res.args.v[1], 65536);
+}
+
+Test(wl_resolve, chase_larger_than_writable_ram_is_refused)
+{
+	static struct wl_run_result res;
+	struct vmemsim_err err;
+	const char *big[] = {"nodes=4096", NULL}; /* 256k pfns, the layout has 112k */
+
+	cr_expect_eq(run_named("chase", SPARSE_MODEL_VMEMMAP_4K, big, &res, &err), VMEMSIM_EINVAL);
+	cr_expect(strstr(err.msg, "nodes=4096 stride=64 spans 262144 pfns, the layout has 114688 "
+	                          "writable RAM pfns") != NULL,
+	          "%s", err.msg);
+}
+
+Test(wl_resolve, page_array_larger_than_scratch_is_refused)
+{
+	static struct wl_run_result res;
+	struct vmemsim_err err;
+	const char *big[] = {"pages=16M", NULL}; /* 128 MiB of pointers, scratch is 16 MiB */
+
+	cr_expect_eq(run_named("page-to-pfn", SPARSE_MODEL_EXTREME, big, &res, &err),
+	             VMEMSIM_EINVAL);
+	cr_expect(strstr(err.msg, "needs 134217728 bytes of scratch") != NULL, "%s", err.msg);
+}
+
+Test(wl_resolve, writes_under_hvo_stay_outside_the_read_only_pool)
+{
+	static struct wl_run_result res;
+	struct vmemsim_err err;
+	const char *w[] = {"write=1", "iterations=20000", NULL};
+
+	/* 20000 random writable pfns; were one in the pool, its tail struct page
+	 * is read-only under HVO and the store would fault. */
+	cr_expect_eq(run_named("random-touch", SPARSE_MODEL_VMEMMAP_HVO, w, &res, &err), 0, "%s",
+	             err.msg);
+	cr_expect_eq(mmu_stats_total(&res.stats, MMU_C_faults), 0);
+}
