@@ -25,6 +25,7 @@
 
 struct lackey_state {
 	char *buf;
+	size_t cap; /* LACKEY_BUF, or less for a small memory input */
 	size_t pos, len;
 	bool eof;
 	uint64_t line; /* lines consumed */
@@ -36,8 +37,12 @@ struct lackey_state {
 static int lackey_open(struct trace_reader *r, struct vmemsim_err *err)
 {
 	struct lackey_state *s = calloc(1, sizeof(*s));
-	if (s)
-		s->buf = malloc(LACKEY_BUF);
+	if (s) {
+		/* a small memory input (the fuzz targets) needs no 1 MiB buffer */
+		s->cap =
+		    r->src.fd < 0 && r->src.mem_len < LACKEY_BUF ? r->src.mem_len + 1 : LACKEY_BUF;
+		s->buf = malloc(s->cap);
+	}
 	r->priv = s;
 	if (!s || !s->buf)
 		return vmemsim_errf(err, VMEMSIM_ENOMEM, "%s: out of memory", r->src.name);
@@ -52,7 +57,7 @@ static int refill(struct trace_reader *r, struct lackey_state *s, struct vmemsim
 	memmove(s->buf, s->buf + s->pos, s->len - s->pos);
 	s->len -= s->pos;
 	s->pos = 0;
-	got = trace_src_read(&r->src, s->buf + s->len, LACKEY_BUF - s->len, err);
+	got = trace_src_read(&r->src, s->buf + s->len, s->cap - s->len, err);
 	if (got < 0)
 		return (int)got;
 	if (got == 0)
@@ -185,7 +190,7 @@ static long lackey_next_batch(struct trace_reader *r, struct trace_rec *buf, siz
 	while (n < cap) {
 		char *p = s->buf + s->pos, *nl = memchr(p, '\n', s->len - s->pos), *end;
 		if (!nl && !s->eof) {
-			if (s->pos == 0 && s->len == LACKEY_BUF) {
+			if (s->pos == 0 && s->len == s->cap) {
 				rc = vmemsim_errf(err, VMEMSIM_ECORRUPT,
 				                  "%s:%llu: line longer than %u bytes", r->src.name,
 				                  (unsigned long long)s->line + 1, LACKEY_BUF);
