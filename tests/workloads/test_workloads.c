@@ -149,7 +149,7 @@ ParameterizedTest(struct combo *c, wl_checksum, guest_equals_host_reference)
 	struct wl_run_config cfg = {
 	    .wl = wl_get(c->wl), .model = c->model, .layout = &l, .cpu = &cpu};
 
-	test_layout_small(&l);
+	test_layout_tiny(&l);
 	mmu_config_default(&cpu);
 	small_args(&cfg);
 	int rc = test_run(&cfg, &res, &err);
