@@ -74,11 +74,14 @@ static int header_parse(struct trace_reader *r, struct vtr_state *s, struct vmem
 	uint64_t h;
 	int rc;
 
-	rc = read_exact(r, fixed, 24, "the header", err);
-	if (rc)
-		return rc;
-	if (vtr_get32(fixed) != VTR_FRAME_HEADER || memcmp(fixed + 8, VTR_MAGIC, 8))
+	long got = trace_src_read(&r->src, fixed, 24, err);
+	if (got < 0)
+		return (int)got;
+	/* magic first: a foreign file is "not a .vtr", whatever its length */
+	if (got < 16 || vtr_get32(fixed) != VTR_FRAME_HEADER || memcmp(fixed + 8, VTR_MAGIC, 8))
 		return corrupt(r, 0, err, "not a .vtr file (bad magic)");
+	if (got < 24)
+		return truncated(r, (uint64_t)got, err, "the header needs 24 bytes");
 	version = vtr_get32(fixed + 16);
 	if (version != TRACE_VTR_VERSION)
 		return vmemsim_errf(err, VMEMSIM_EVERSION,

@@ -369,3 +369,35 @@ Test(vtr, invalid_record_inside_a_valid_block_is_reported_by_index)
 	expect_failure(142, VMEMSIM_ECORRUPT, "record 142 has type 7");
 	free(v);
 }
+
+Test(vtr, data_after_the_trailer_is_corrupt)
+{
+	struct trace_rec *v = random_records(300);
+	size_t len;
+	uint8_t *f;
+	char want[64];
+
+	write_trace(v, 300, 100, NULL);
+	f = th_slurp(path, &len);
+	f = realloc(f, len + 5);
+	memcpy(f + len, "extra", 5);
+	th_spit(path, f, len + 5);
+	free(f);
+	snprintf(want, sizeof(want), "corrupt at byte offset %zu", len);
+	expect_failure(300, VMEMSIM_ECORRUPT, want);
+	free(v);
+}
+
+Test(vtr, empty_input_and_foreign_files_are_refused)
+{
+	struct trace_reader *r;
+	struct vmemsim_err err = {0};
+	static const char elf[16] = "\x7f"
+	                            "ELF\x02\x01\x01";
+
+	cr_assert_eq(trace_open_mem(&r, "", 0, TRACE_FMT_AUTO, 0, &err), VMEMSIM_ECORRUPT);
+	cr_assert(strstr(err.msg, "empty input"), "%s", err.msg);
+	cr_assert_eq(trace_open_mem(&r, elf, sizeof(elf), TRACE_FMT_VTR, 0, &err),
+	             VMEMSIM_ECORRUPT);
+	cr_assert(strstr(err.msg, "not a .vtr file"), "%s", err.msg);
+}
