@@ -256,6 +256,26 @@ static void hotspots_table(const struct out_ctx *o, struct cli_table *t)
 	}
 }
 
+static void functions_table(const struct out_ctx *o, struct cli_table *t)
+{
+	cli_table_column(t, "function");
+	cli_table_column(t, "pcs");
+	cli_table_column(t, "dtlb_misses");
+	cli_table_column(t, "itlb_misses");
+	cli_table_column(t, "walks");
+	cli_table_column(t, "walk_cycles");
+	for (unsigned i = 0; i < o->res->nr_hotspot_fns; i++) {
+		const struct emu_hotspot_fn *f = &o->res->hotspot_fns[i];
+		cli_table_str(t, f->symbol);
+		cli_table_u64(t, f->nr_pcs);
+		cli_table_u64(t, f->dtlb_misses);
+		cli_table_u64(t, f->itlb_misses);
+		cli_table_u64(t, f->walks);
+		cli_table_u64(t, f->walk_cycles);
+		cli_table_end_row(t);
+	}
+}
+
 typedef void (*table_fn)(const struct out_ctx *o, struct cli_table *t);
 
 static void print_section(const struct out_ctx *o, const char *title, table_fn fn)
@@ -299,7 +319,7 @@ static json_t *counters_json(const struct mmu_stats *s, int region)
 static void print_json(const struct out_ctx *o)
 {
 	const struct wl_run_result *res = o->res;
-	json_t *regions = json_array(), *hot = json_array();
+	json_t *regions = json_array(), *hot = json_array(), *fns = json_array();
 	char sum[32];
 
 	for (unsigned r = 0; r < res->stats.nr_regions && r < MMU_MAX_REGIONS; r++) {
@@ -316,6 +336,15 @@ static void print_json(const struct out_ctx *o)
 		                   (json_int_t)h->h.itlb_misses, "walks", (json_int_t)h->h.walks,
 		                   "walk_cycles", (json_int_t)h->h.walk_cycles));
 	}
+	for (unsigned i = 0; i < res->nr_hotspot_fns; i++) {
+		const struct emu_hotspot_fn *f = &res->hotspot_fns[i];
+		json_array_append_new(fns, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "function",
+		                                     f->symbol, "pcs", (json_int_t)f->nr_pcs,
+		                                     "dtlb_misses", (json_int_t)f->dtlb_misses,
+		                                     "itlb_misses", (json_int_t)f->itlb_misses,
+		                                     "walks", (json_int_t)f->walks, "walk_cycles",
+		                                     (json_int_t)f->walk_cycles));
+	}
 	snprintf(sum, sizeof(sum), "%#018llx", (unsigned long long)res->guest.checksum);
 	json_t *top = json_pack(
 	    "{s:s,s:s,s:s,s:s,s:o,s:s,s:I,s:s,s:f,s:f,s:f,s:o,s:o,s:o}", "workload",
@@ -325,6 +354,7 @@ static void print_json(const struct out_ctx *o)
 	    "op", o->cfg->wl->op_name, "cycles", res->cycles, "cycles_per_op",
 	    run_cycles_per_op(res), "guest_seconds", res->setup.seconds + res->measure.seconds,
 	    "counters", counters_json(&res->stats, -1), "regions", regions, "hotspots", hot);
+	json_object_set_new(top, "hot_functions", fns);
 	json_dumpf(top, stdout, JSON_SORT_KEYS | JSON_INDENT(1));
 	putchar('\n');
 	json_decref(top);
@@ -576,6 +606,7 @@ int cmd_run(int argc, char **argv)
 		print_section(&oc, "counters (measured phase)", summary_table);
 		print_section(&oc, "by region", regions_table);
 		print_section(&oc, "hot spots (most walk cycles)", hotspots_table);
+		print_section(&oc, "hot functions", functions_table);
 	}
 	rc = CLI_EXIT_OK;
 out:

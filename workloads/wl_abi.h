@@ -14,8 +14,8 @@
  *
  * A run has two phases, each one emu_run() from _start to `hlt`:
  * WL_PHASE_SETUP builds the workload's data (free lists, pointer chains, page
- * arrays) and WL_PHASE_MEASURE does the measured work.  The host subtracts the
- * counter snapshot taken between them, so setup never pollutes the figures,
+ * arrays) and WL_PHASE_MEASURE does the measured work.  The host resets the
+ * counters and hot spots between them, so setup never pollutes the figures,
  * while the TLBs and caches stay as setup left them (warm, as in a kernel).
  */
 #ifndef VMEMSIM_WL_ABI_H

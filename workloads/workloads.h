@@ -26,8 +26,9 @@
  *
  * Runs.  wl_run() builds the sparse machine for (layout, model), creates the
  * MMU from the CPU config and the emu, loads the model's guest, runs the
- * SETUP phase, snapshots the counters, runs the MEASURE phase and reports the
- * difference: setup never pollutes the figures, the TLBs stay warm.
+ * SETUP phase, resets the counters and hot spots (mmu_reset_stats), runs the
+ * MEASURE phase and reports it alone: setup never pollutes the figures, while
+ * the TLBs and caches stay warm.
  *
  * Errors.  0 or a negative VMEMSIM_E* code with a one-line message in *err.
  * Nothing here prints or keeps global state; a failed call leaves its output
