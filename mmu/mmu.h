@@ -205,7 +205,11 @@ int mmu_pt_map(struct mmu_pt *pt, uint64_t va, uint64_t pa, uint64_t size, unsig
 int mmu_pt_map_page(struct mmu_pt *pt, uint64_t va, uint64_t pa, enum mmu_page_size ps,
                     uint64_t prot, struct vmemsim_err *err);
 
-/* Clear the leaves covering [va, va+size); tables whose entries all become
+/* The builder edits memory only: after changing a mapping a live struct mmu
+ * may have cached, call mmu_invlpg() or mmu_flush_all() as a kernel would
+ * (making a not-present entry present needs nothing: misses are not cached).
+ *
+ * Clear the leaves covering [va, va+size); tables whose entries all become
  * empty are freed through the allocator and unlinked. */
 int mmu_pt_unmap(struct mmu_pt *pt, uint64_t va, uint64_t size, struct vmemsim_err *err);
 

@@ -194,3 +194,30 @@ Test(sa, geometry_errors_are_rejected)
 	cr_expect_eq(sa_init(&sa, 0, 4, MMU_REPL_LRU, 1), VMEMSIM_EINVAL);
 	cr_expect_eq(sa_init(&sa, 8, 0, MMU_REPL_LRU, 1), VMEMSIM_EINVAL);
 }
+
+Test(sa, nibble_lru_order_tracks_recency)
+{
+	struct sa sa;
+	uint32_t w;
+
+	/* 16 ways: the order word is full; touch ways 15..0, the victim is 15. */
+	cr_assert_eq(sa_init(&sa, 16, 16, MMU_REPL_LRU, 1), 0);
+	for (w = 0; w < 16; w++)
+		sa_fill(&sa, 0, 100 + w);
+	cr_expect_eq(sa_lru_victim(&sa, 0), 0);
+	for (w = 16; w-- > 0;)
+		cr_expect_geq(sa_lookup(&sa, 0, 100 + w, 100 + w), 0);
+	cr_expect_eq(sa_lru_victim(&sa, 0), 15);
+	cr_expect_eq(sa.order[0] & 15, 0);
+	cr_expect_eq(sa_check(&sa, "lru16", NULL), 0);
+	sa_fini(&sa);
+	/* 24 ways use stamps: same answers. */
+	cr_assert_eq(sa_init(&sa, 24, 24, MMU_REPL_LRU, 1), 0);
+	for (w = 0; w < 24; w++)
+		sa_fill(&sa, 0, 100 + w);
+	cr_expect_eq(sa_lru_victim(&sa, 0), 0);
+	cr_expect_geq(sa_lookup(&sa, 0, 100, 100), 0);
+	cr_expect_eq(sa_lru_victim(&sa, 0), 1);
+	cr_expect_eq(sa_check(&sa, "lru24", NULL), 0);
+	sa_fini(&sa);
+}
