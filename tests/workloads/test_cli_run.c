@@ -203,3 +203,57 @@ Test(cli_compare_models, unknown_model_is_a_usage_error)
 	          "%s", t.err);
 	transcript_free(&t);
 }
+
+Test(cli_run, instruction_budget_stops_the_guest_with_exit_1)
+{
+	struct transcript t;
+	RUN(&t, "run", "-w", "pfn-scan", "-l", TINY, "--max-instructions", "5000", "--no-db");
+	cr_expect_eq(t.status, 1);
+	cr_expect_str_eq(t.out, "");
+	cr_expect(strstr(t.err, "vmemsim: error: measure: instruction budget of 5000 exhausted") !=
+	              NULL,
+	          "%s", t.err);
+	transcript_free(&t);
+}
+
+static double json_cycles(const char *out)
+{
+	json_t *o = json_loads(out, 0, NULL);
+	double c = o ? json_real_value(json_object_get(o, "cycles")) : -1;
+	json_decref(o);
+	return c;
+}
+
+Test(cli_run, set_overrides_reach_the_cpu_and_the_layout)
+{
+	struct transcript t;
+	double base, slow;
+
+	RUN(&t, "run", "-w", "random-touch", "-m", "vmemmap-4k", "-l", TINY, "-p",
+	    "iterations=2000", "--json", "--no-db");
+	cr_assert_eq(t.status, 0, "%s", t.err);
+	base = json_cycles(t.out);
+	transcript_free(&t);
+	/* Every lookup misses the 4K STLB often: a dearer DRAM shows up. */
+	RUN(&t, "run", "-w", "random-touch", "-m", "vmemmap-4k", "-l", TINY, "-p",
+	    "iterations=2000", "--json", "--no-db", "--set", "cpu.cache.dram_latency=400");
+	cr_assert_eq(t.status, 0, "%s", t.err);
+	slow = json_cycles(t.out);
+	transcript_free(&t);
+	cr_expect_gt(slow, base * 1.5, "dram_latency 400: %f cycles, default %f", slow, base);
+
+	/* Writable RAM of tiny.json: 320 MiB below the hole (the pool excluded)
+	 * and 128 MiB above it; shrinking the second range shows in the count. */
+	RUN(&t, "run", "-w", "chase", "-l", TINY, "--no-db");
+	cr_expect_eq(t.status, 1);
+	cr_expect(strstr(t.err, "the layout has 114688 writable RAM pfns") != NULL, "%s", t.err);
+	transcript_free(&t);
+	RUN(&t, "run", "-w", "chase", "-l", TINY, "--set", "layout.ranges[1].end=1088M", "--no-db");
+	cr_expect_eq(t.status, 1);
+	cr_expect(strstr(t.err, "the layout has 98304 writable RAM pfns") != NULL, "%s", t.err);
+	transcript_free(&t);
+
+	RUN(&t, "run", "-w", "pfn-scan", "--set", "gpu.x=1", "--no-db");
+	cr_expect_eq(t.status, 2);
+	transcript_free(&t);
+}
