@@ -7,9 +7,10 @@
  * when the NEXT block starts (or when the run ends), so a block cut short by
  * a fault retires only the instructions before the faulting one.
  *
- * After a hook calls uc_emu_stop(), Unicorn still finishes the current
- * translation block; every hook therefore returns at once while
- * e->stopping is set, and nothing after the stop is counted.
+  * After a memory hook calls uc_emu_stop(), Unicorn 2.0.1 completes the
+ * access being hooked and stops before the next instruction; from a block
+ * hook, the block does not run (both measured).  Every hook still returns at
+ * once while e->stopping is set, so nothing after a stop is ever counted.
  */
 #include <stdlib.h>
 #include <string.h>

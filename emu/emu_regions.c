@@ -132,7 +132,8 @@ static uint64_t win_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
 }
 
 /* Unicorn enforces RAM permissions itself; a window must enforce them too,
- * also for stores executed after a stop (the rest of the block runs). */
+  * also for a store the model already refused (Unicorn completes the hooked
+ * access before it stops). */
 static void win_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value, void *user)
 {
 	struct emu_window *w = user;
