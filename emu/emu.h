@@ -213,7 +213,7 @@ struct emu_result {
 	uint64_t blocks;                 /* basic blocks entered */
 	uint64_t loads, stores, fetches; /* accesses presented to the MMU */
 	double seconds;                  /* wall clock of the run */
-	uint64_t rip;                    /* RIP when the run stopped */
+	uint64_t rip;                    /* after hlt: just past it (after a fault use fault.pc) */
 	uint64_t rax;                    /* RAX then (a function's return value) */
 	struct emu_fault_report fault;   /* EMU_STOP_FAULT and EMU_STOP_UNICORN */
 };

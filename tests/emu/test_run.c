@@ -269,3 +269,42 @@ Test(emu_run, a_page_crossing_load_is_presented_once)
 	cr_assert_eq(k, 2);
 	fx_fini(&f);
 }
+
+Test(emu_run, without_exact_pc_a_data_access_carries_its_block_address)
+{
+	struct fx f;
+	struct emu_config cfg;
+	emu_config_default(&cfg);
+	cfg.exact_pc = false;
+	fx_init(&f, false, &cfg);
+	struct rec r = {0};
+	emu_set_recorder(f.emu, record, &r);
+	uint64_t p = PAGE_OFFSET + DATA_PA;
+	struct emu_result res;
+	cr_assert_eq(fx_call(&f, "pc_probe", &p, 1, NULL, &res), 0, "%s", f.err.msg);
+	unsigned k = 0;
+	for (unsigned i = 0; i < r.n; i++)
+		if (r.a[i].type != MMU_FETCH) {
+			cr_assert_eq(r.a[i].pc, fx_sym(&f, "pc_probe"), "access %u", i);
+			k++;
+		}
+	cr_assert_eq(k, 6);
+	fx_fini(&f);
+}
+
+Test(emu_run, the_empty_hook_baseline_counts_accesses_but_not_instructions)
+{
+	struct fx f;
+	struct emu_config cfg;
+	emu_config_default(&cfg);
+	cfg.instrument = EMU_INSTR_EMPTY_HOOK;
+	fx_init(&f, false, &cfg);
+	uint64_t p = PAGE_OFFSET + DATA_PA;
+	struct emu_result res;
+	cr_assert_eq(fx_call(&f, "pc_probe", &p, 1, NULL, &res), 0, "%s", f.err.msg);
+	cr_assert_eq(res.stop, EMU_STOP_HLT);
+	cr_assert_eq(res.loads, 4);
+	cr_assert_eq(res.stores, 2);
+	cr_assert_eq(res.instructions, 0);
+	fx_fini(&f);
+}
