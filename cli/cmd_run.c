@@ -79,11 +79,16 @@ static char *config_text(const struct run_env *env, const struct wl_run_config *
 	return text;
 }
 
-static int record_result(struct db_cli *dbc, const struct wl_run_result *res)
+/* The counters, regions and hot spots, plus cycles, ops, cycles_per_op,
+ * guest_seconds and the resolved parameters as "param.<name>" metrics (the
+ * stored config has "auto" where the layout decided). */
+static int record_result(struct db_cli *dbc, const struct wl_desc *wl,
+                         const struct wl_run_result *res)
 {
 	struct db_hotspot hs[WL_MAX_HOTSPOTS];
-	struct db_metric extra[4 + WL_NR_ARGS];
+	struct db_metric extra[5 + WL_NR_ARGS];
 	const char *names[MMU_MAX_REGIONS];
+	char pnames[WL_NR_ARGS][48];
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < res->nr_hotspots; i++) {
@@ -98,6 +103,11 @@ static int record_result(struct db_cli *dbc, const struct wl_run_result *res)
 	extra[n++] = (struct db_metric){"ops", (double)res->guest.ops};
 	extra[n++] = (struct db_metric){"cycles_per_op", run_cycles_per_op(res)};
 	extra[n++] = (struct db_metric){"guest_seconds", res->measure.seconds};
+	extra[n++] = (struct db_metric){"param.seed", (double)res->args.seed};
+	for (unsigned i = 0; i < wl->nr_params; i++) {
+		snprintf(pnames[i], sizeof(pnames[i]), "param.%s", wl->params[i].name);
+		extra[n++] = (struct db_metric){pnames[i], (double)res->args.v[i]};
+	}
 	return db_cli_finish(dbc, &(struct db_run_result){.stats = &res->stats,
 	                                                  .region_names = names,
 	                                                  .hotspots = hs,
@@ -128,7 +138,7 @@ int run_recorded(struct db_cli *dbc, const char *kind, const struct run_env *env
 		db_cli_fail(dbc, err->msg);
 		return rc;
 	}
-	if (record_result(dbc, res))
+	if (record_result(dbc, cfg->wl, res))
 		return vmemsim_errf(err, VMEMSIM_EIO, "%s", "");
 	return 0;
 }

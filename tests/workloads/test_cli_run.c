@@ -257,3 +257,31 @@ Test(cli_run, set_overrides_reach_the_cpu_and_the_layout)
 	cr_expect_eq(t.status, 2);
 	transcript_free(&t);
 }
+
+Test(cli_compare_models, each_run_is_recorded_with_its_resolved_parameters)
+{
+	char dir[] = "/tmp/vmemsim-cm-XXXXXX", dbpath[256], cmd[300];
+	struct transcript t;
+	struct db *db;
+	int rows = 0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(dbpath, sizeof(dbpath), "%s/r.db", dir);
+	RUN(&t, "compare-models", "-l", TINY, "--models", "sparse-extreme,vmemmap-2m",
+	    "--workloads", "buddy", "--scale", "0.01", "--db", dbpath, "--quiet");
+	cr_assert_eq(t.status, 0, "%s", t.err);
+	transcript_free(&t);
+	cr_assert_eq(db_open(&db, dbpath, DB_OPEN_READONLY, NULL), 0);
+	/* buddy's start_pfn is "auto" in the config; its value is a metric. */
+	cr_assert_eq(db_query(db,
+	                      "SELECT 1 FROM runs r JOIN metrics m ON m.run = r.id WHERE "
+	                      "r.kind = 'compare-models' AND r.status = 'done' AND "
+	                      "r.workload = 'buddy' AND m.name = 'param.nr_pages' AND "
+	                      "m.value = 65536",
+	                      count_rows, &rows, NULL),
+	             0);
+	cr_expect_eq(rows, 2);
+	db_close(db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
+}
