@@ -210,6 +210,13 @@ int cmd_export(int argc, char **argv)
 		db_close(db);
 		return json ? (printf("[]\n"), CLI_EXIT_OK) : CLI_EXIT_OK;
 	}
+	if (db_schema_version(db) < DB_SCHEMA_VERSION) {
+		cli_error("%s: schema version %u is older than this vmemsim's %d; migrate it first "
+		          "with 'vmemsim db vacuum --db %s'",
+		          path, db_schema_version(db), DB_SCHEMA_VERSION, path);
+		db_close(db);
+		return CLI_EXIT_FAIL;
+	}
 	rc = json ? export_json(db, where, &err) : export_csv(db, where, &err);
 	db_close(db);
 	return rc ? cli_fail(&err) : CLI_EXIT_OK;

@@ -321,3 +321,37 @@ Test(db_cli, query_reads_the_statement_from_stdin_with_dash)
 	cr_assert_eq(pclose(p), 0);
 	cr_assert_str_eq(out, "n\n7\n");
 }
+
+Test(db_cli, export_of_an_old_schema_says_how_to_migrate_and_vacuum_migrates)
+{
+	struct transcript t;
+	char err[1024];
+	th_tmp_path(path, sizeof(path), "v1.db");
+	sqlite3 *c = NULL;
+	cr_assert_eq(sqlite3_open(path, &c), SQLITE_OK);
+	cr_assert_eq(
+	    sqlite3_exec(c,
+	                 "CREATE TABLE runs (id INTEGER PRIMARY KEY, started TEXT NOT NULL,"
+	                 " finished TEXT, version TEXT NOT NULL, kind TEXT NOT NULL, workload TEXT,"
+	                 " memory_model TEXT, cpu TEXT, layout TEXT, config TEXT NOT NULL DEFAULT"
+	                 " '{}', status TEXT NOT NULL, error TEXT, wall_seconds REAL);"
+	                 "CREATE TABLE metrics (run INTEGER NOT NULL, name TEXT NOT NULL, value,"
+	                 " PRIMARY KEY (run, name)) WITHOUT ROWID;"
+	                 "INSERT INTO runs VALUES (1, 'x', 'y', '0.0.9', 'run', NULL, NULL, NULL,"
+	                 " NULL, '{}', 'done', NULL, 1.0);"
+	                 "PRAGMA user_version = 1; PRAGMA application_id = 1447908173;",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(c);
+	RUN(&t, "export", "--db", path);
+	snprintf(err, sizeof(err),
+	         "vmemsim: error: %s: schema version 1 is older than this vmemsim's %d; migrate it "
+	         "first with 'vmemsim db vacuum --db %s'\n",
+	         path, DB_SCHEMA_VERSION, path);
+	expect(&t, 1, "", err);
+	RUN(&t, "db", "vacuum", "--db", path);
+	expect(&t, 0, NULL, "");
+	RUN(&t, "export", "--db", path, "--csv");
+	cr_assert(strstr(t.out, "\n1,x,y,0.0.9,run,"), "%s", t.out);
+	expect(&t, 0, NULL, "");
+}
