@@ -86,8 +86,7 @@ static __attribute__((noinline)) int translate_miss(struct mmu *m, uint64_t va,
 	e = tlb_lookup(&m->stlb, va, m->pcid);
 	if (!e) {
 		m->ctr[r][MMU_C_stlb_misses]++;
-		return rewalk(m, va, type, pc, PERM_W | PERM_U | PERM_X | PERM_D, res, region,
-		              fault);
+		return walk_fill(m, va, type, pc, r, res, region, fault);
 	}
 	m->ctr[r][MMU_C_stlb_hits_4k + e->ps]++;
 	m->ctr[r][MMU_C_cycles_stlb] += m->cfg.stlb_latency;
