@@ -108,6 +108,8 @@ void cli_table_double(struct cli_table *t, double v, int precision)
 	}
 	snprintf(b, sizeof(b), "%.*f", precision, v);
 	snprintf(j, sizeof(j), "%.17g", v);
+	if (!strpbrk(j, ".eE"))
+		strcat(j, ".0"); /* stays a real for JSON readers that type numbers */
 	push(t, CELL_NUM, b, j);
 }
 
