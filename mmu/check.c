@@ -3,6 +3,7 @@
  * sa.c, tlb.c, cache.c and mmu.c.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "mmu_internal.h"
 
@@ -73,6 +74,13 @@ int mmu_check(const struct mmu *m, struct vmemsim_err *err)
 	}
 	if (m->l1d_latency != (m->cfg.l1d.size ? m->cfg.l1d.latency : 0))
 		return vmemsim_errf(err, VMEMSIM_ECORRUPT, "l1d_latency out of date");
+	{
+		uint8_t need[3], forbid[3];
+		mmu_compute_masks(m, need, forbid);
+		if (memcmp(need, m->need, 3) || memcmp(forbid, m->forbid, 3))
+			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
+			                    "access-rights masks out of date for CPL %u", m->cpl);
+	}
 	if (!m->cfg.cr4_pcide && m->pcid)
 		return vmemsim_errf(err, VMEMSIM_ECORRUPT, "PCID %u without CR4.PCIDE", m->pcid);
 	return 0;

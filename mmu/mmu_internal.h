@@ -333,6 +333,7 @@ int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned reg
 uint32_t mmu_perm_fault(const struct mmu *m, unsigned perm, enum mmu_access_type type);
 uint32_t mmu_fault_bits(const struct mmu *m, enum mmu_access_type type);
 void mmu_recompute_masks(struct mmu *m);
+void mmu_compute_masks(const struct mmu *m, uint8_t need[3], uint8_t forbid[3]);
 /* Count a fault in region and fill *fault (may be NULL); returns VMEMSIM_EFAULT. */
 int mmu_raise(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned region, uint64_t pc,
               uint32_t ec, struct mmu_fault *fault);

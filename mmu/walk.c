@@ -51,22 +51,27 @@ uint32_t mmu_perm_fault(const struct mmu *m, unsigned perm, enum mmu_access_type
 
 /* The TLB-hit fast path: allowed iff (perm & (need | forbid)) == need.
  * Stores also need PERM_D, so a clean entry takes the slow path. */
-void mmu_recompute_masks(struct mmu *m)
+void mmu_compute_masks(const struct mmu *m, uint8_t need[3], uint8_t forbid[3])
 {
 	const struct mmu_config *c = &m->cfg;
 
 	if (m->cpl == 3) {
-		m->need[MMU_LOAD] = PERM_U;
-		m->need[MMU_STORE] = PERM_U | PERM_W | PERM_D;
-		m->need[MMU_FETCH] = PERM_U | PERM_X;
-		m->forbid[MMU_LOAD] = m->forbid[MMU_STORE] = m->forbid[MMU_FETCH] = 0;
+		need[MMU_LOAD] = PERM_U;
+		need[MMU_STORE] = PERM_U | PERM_W | PERM_D;
+		need[MMU_FETCH] = PERM_U | PERM_X;
+		forbid[MMU_LOAD] = forbid[MMU_STORE] = forbid[MMU_FETCH] = 0;
 		return;
 	}
-	m->need[MMU_LOAD] = 0;
-	m->need[MMU_STORE] = (uint8_t)((c->cr0_wp ? PERM_W : 0) | PERM_D);
-	m->need[MMU_FETCH] = PERM_X;
-	m->forbid[MMU_LOAD] = m->forbid[MMU_STORE] = c->cr4_smap ? PERM_U : 0;
-	m->forbid[MMU_FETCH] = c->cr4_smep ? PERM_U : 0;
+	need[MMU_LOAD] = 0;
+	need[MMU_STORE] = (uint8_t)((c->cr0_wp ? PERM_W : 0) | PERM_D);
+	need[MMU_FETCH] = PERM_X;
+	forbid[MMU_LOAD] = forbid[MMU_STORE] = c->cr4_smap ? PERM_U : 0;
+	forbid[MMU_FETCH] = c->cr4_smep ? PERM_U : 0;
+}
+
+void mmu_recompute_masks(struct mmu *m)
+{
+	mmu_compute_masks(m, m->need, m->forbid);
 }
 
 static uint64_t rsvd_bits(const struct mmu *m, unsigned level, uint64_t e)

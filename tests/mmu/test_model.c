@@ -369,3 +369,20 @@ Test(cache, check_reports_a_tlb_entry_in_the_wrong_set)
 	cr_expect(strstr(err.msg, "wrong set") != NULL, "%s", err.msg);
 	mmu_flush_all(tm); /* leave a consistent model for the fixture's check */
 }
+
+Test(regions, hotspot_table_stays_bounded_and_sorted)
+{
+	struct mmu_hotspot hs[8];
+	unsigned n, i;
+
+	model_start(NULL, model_build(4, MMU_PAGE_4K, PTE_P | PTE_RW));
+	for (i = 0; i < 10000; i++) {
+		mmu_flush_all(tm);
+		cr_assert_eq(mmu_access(tm, T_VA, 8, MMU_LOAD, 0x1000 + i * 16, NULL), 0);
+	}
+	n = mmu_hotspots(tm, hs, 8);
+	cr_assert_eq(n, 8);
+	for (i = 1; i < n; i++)
+		cr_expect_geq(hs[i - 1].walk_cycles, hs[i].walk_cycles);
+	cr_expect_eq(hs[0].pc, 0x1000, "the first (cold) walk costs most");
+}
