@@ -360,3 +360,30 @@ Test(emu_regions, too_many_regions_are_refused_with_a_message)
 	cr_assert_eq(emu_regions(f.emu, NULL, 0), 2, "nothing half-mapped");
 	fx_fini(&f);
 }
+
+Test(emu_regions, resyncing_a_page_inside_a_window_keeps_the_rest_of_it)
+{
+	struct fx f;
+	fx_init(&f, true, NULL);
+	uint64_t tail;
+	build_hvo(&f, &tail);
+	uint64_t hole = VMEMMAP + 10 * 8 * SZ_4K + 3 * SZ_4K;
+	cr_assert_eq(mmu_pt_unmap(&f.pt, hole, SZ_4K, &f.err), 0, "%s", f.err.msg);
+	mmu_invlpg(f.mmu, hole);
+	cr_assert_eq(emu_map_from_page_tables(f.emu, hole, hole + SZ_4K, &f.err), 0, "%s",
+	             f.err.msg);
+	cr_assert_eq(emu_regions(f.emu, NULL, 0), 4, "the window is cut in two around the hole");
+	mmu_phys_write64(&f.phys, tail + 8, 99);
+	struct emu_result res;
+	uint64_t p = hole - SZ_4K + 8;
+	cr_assert_eq(fx_call(&f, "touch", &p, 1, NULL, &res), 0, "%s", f.err.msg);
+	cr_assert_eq(res.rax, 99);
+	p = hole + SZ_4K + 8;
+	cr_assert_eq(fx_call(&f, "touch", &p, 1, NULL, &res), 0, "%s", f.err.msg);
+	cr_assert_eq(res.rax, 99);
+	p = hole + 8;
+	cr_assert_eq(fx_call(&f, "touch", &p, 1, NULL, &res), VMEMSIM_EFAULT);
+	cr_assert_eq(res.stop, EMU_STOP_FAULT);
+	cr_assert_eq(res.fault.va, p);
+	fx_fini(&f);
+}
