@@ -122,17 +122,27 @@ static int add_piece(struct sparse_machine *m, uint64_t pfn, uint64_t n, unsigne
 
 /* nd_pfn's layout: reserve pfns, then room for the memmap of every pfn of
  * the range, rounded so the data starts 2 MiB aligned. */
-static int altmap_setup(struct sparse_altmap *a, uint64_t start, uint64_t n, uint64_t reserve,
-                        struct vmemsim_err *err)
+static uint64_t altmap_free_pfns(uint64_t n, uint64_t reserve)
 {
 	uint64_t memmap_pfns =
 	    (n * SPARSE_STRUCT_PAGE_SIZE + SPARSE_PAGE_SIZE - 1) >> SPARSE_PAGE_SHIFT;
 
+	return ALIGN_UP(reserve + memmap_pfns, SPARSE_PAGES_PER_SUBSECTION) - reserve;
+}
+
+bool sparse_altmap_fits(uint64_t nr_pages, uint64_t reserve)
+{
+	return reserve + altmap_free_pfns(nr_pages, reserve) < nr_pages;
+}
+
+static int altmap_setup(struct sparse_altmap *a, uint64_t start, uint64_t n, uint64_t reserve,
+                        struct vmemsim_err *err)
+{
 	memset(a, 0, sizeof(*a));
 	a->base_pfn = start;
 	a->end_pfn = start + n;
 	a->reserve = reserve;
-	a->free = ALIGN_UP(reserve + memmap_pfns, SPARSE_PAGES_PER_SUBSECTION) - reserve;
+	a->free = altmap_free_pfns(n, reserve);
 	if (a->reserve + a->free >= n)
 		return vmemsim_errf(err, VMEMSIM_EINVAL,
 		                    "hotplug: range of %llu pages is too small for its altmap "
@@ -224,6 +234,11 @@ static int hotplug_add(struct sparse_machine *m, uint64_t start_pfn, uint64_t nr
 
 	if ((rc = add_checks(m, start_pfn, nr_pages, err)) < 0)
 		return rc;
+	if (with_altmap && m->model == SPARSE_MODEL_VMEMMAP_4K)
+		return vmemsim_errf(
+		    err, VMEMSIM_EINVAL,
+		    "hotplug: an altmap needs a PMD-mapped vmemmap (vmemmap_populate "
+		    "fails an altmap without PSE), not vmemmap-4k");
 	memset(d, 0, sizeof(*d));
 	d->start_pfn = start_pfn;
 	d->end_pfn = end;

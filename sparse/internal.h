@@ -175,6 +175,9 @@ int sparse_memremap(struct sparse_machine *m, uint64_t pa, uint64_t size, uint64
                     struct vmemsim_err *err);
 void sparse_count_leaves(struct sparse_machine *m);
 
+/* hotplug.c */
+bool sparse_altmap_fits(uint64_t nr_pages, uint64_t reserve);
+
 /* lookup.c */
 int sparse_lookup_tables_init(struct sparse_machine *m, struct vmemsim_err *err);
 

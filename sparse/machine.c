@@ -130,6 +130,9 @@ static int add_device(struct sparse_machine *m, const struct sparse_range *r,
 	if (r->pages && sparse_model_is_vmemmap(m->model)) {
 		bool alt = m->model == SPARSE_MODEL_VMEMMAP_ALTMAP;
 		usable = sparse_hotplug_usable(r->start, r->end, m->params.hotplug_mode, &lost);
+		/* too small to hold its own memmap: ndctl's --map=mem, memmap in RAM */
+		if (alt && !sparse_altmap_fits(usable >> SPARSE_PAGE_SHIFT, r->altmap_reserve))
+			alt = false;
 		m->st.padding_lost_bytes += lost;
 		if (!usable)
 			return 0;

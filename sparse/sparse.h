@@ -327,11 +327,14 @@ int sparse_pfn_to_kaddr_table(const struct sparse_machine *m, uint64_t pfn, uint
 /* ---- Hotplug (ZONE_DEVICE, vmemmap models) ------------------------------- */
 
 /* devm_memremap_pages() of [start_pfn, start_pfn + nr_pages) on node nid:
- * direct map, vmemmap (altmap under vmemmap-altmap when with_altmap), the
- * sections and subsection maps, memmap_init_zone_device.  The range must be
- * aligned to the mode's granularity (2 MiB or 128 MiB) and not overlap
- * memory already added.  Errors: EINVAL (model without ZONE_DEVICE,
- * misaligned), EEXIST (overlap), ENOMEM; on error nothing changed. */
+ * direct map, vmemmap, the sections and subsection maps,
+ * memmap_init_zone_device.  with_altmap stores the memmap of whole sections
+ * in the range itself after altmap_reserve pfns (any vmemmap model but
+ * vmemmap-4k; the layout's device ranges use it under vmemmap-altmap).  The
+ * range must be aligned to the mode's granularity (2 MiB or 128 MiB) and
+ * not overlap RAM or memory already added.  Errors: EINVAL (model without
+ * ZONE_DEVICE, misaligned, range too small for its altmap, altmap under
+ * vmemmap-4k), EEXIST (overlap), ENOMEM; on error nothing changed. */
 int sparse_hotplug_add(struct sparse_machine *m, uint64_t start_pfn, uint64_t nr_pages,
                        unsigned nid, bool with_altmap, uint64_t altmap_reserve,
                        struct vmemsim_err *err);
