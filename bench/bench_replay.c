@@ -81,36 +81,24 @@ static double br_zstd_cli(const char *path)
 static double br_pass(const char *path, bool do_replay, uint64_t *checksum, struct vmemsim_err *err)
 {
 	static struct trace_rec buf[BR_BATCH];
-	struct trace_aspace_config ac = {
-	    .policy = TRACE_PAGES_4K, .phys_bytes = 4ull << 30, .user = true};
-	struct trace_aspace *as = NULL;
+	struct trace_aspace_config ac = {.policy = TRACE_PAGES_4K, .phys_bytes = 4ull << 30};
+	struct trace_machine tm = {0};
 	struct mmu_config cfg;
-	struct mmu *m = NULL;
 	struct trace_reader *r;
 	uint64_t done = 0, sum = 0;
 	double t0;
 	long n;
 
 	mmu_config_default(&cfg);
-	ac.levels = cfg.levels;
-	ac.maxphyaddr = cfg.maxphyaddr;
-	if (do_replay) {
-		if (trace_aspace_create(&as, &ac, err))
-			return -1;
-		if (mmu_create(&m, &cfg, trace_aspace_phys(as), err)) {
-			trace_aspace_destroy(as);
-			return -1;
-		}
-		mmu_write_cr3(m, trace_aspace_root(as), 0, false);
-		mmu_set_cpl(m, 3);
-	}
+	if (do_replay && trace_machine_user(&tm, &cfg, &ac, err))
+		return -1;
 	t0 = bench_now();
 	if (trace_open(&r, path, TRACE_FMT_VTR, 0, err))
 		n = -1;
 	else {
 		while ((n = trace_next_batch(r, buf, BR_BATCH, err)) > 0) {
-			if (m && trace_replay_batch(m, as, buf, (size_t)n, TRACE_F_FETCH_IS_INSN,
-			                            done, err)) {
+			if (tm.m && trace_replay_batch(tm.m, tm.as, buf, (size_t)n,
+			                               TRACE_F_FETCH_IS_INSN, done, err)) {
 				n = -1;
 				break;
 			}
@@ -120,12 +108,11 @@ static double br_pass(const char *path, bool do_replay, uint64_t *checksum, stru
 		trace_close(r);
 	}
 	t0 = bench_now() - t0;
-	if (m) {
+	if (tm.m) {
 		struct mmu_stats s;
-		mmu_stats_snapshot(m, &s);
+		mmu_stats_snapshot(tm.m, &s);
 		sum += mmu_stats_total(&s, MMU_C_l1d_hits);
-		mmu_destroy(m);
-		trace_aspace_destroy(as);
+		trace_machine_fini(&tm);
 	}
 	*checksum = sum;
 	return n < 0 || done != BR_RECORDS ? -1 : t0;

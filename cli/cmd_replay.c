@@ -18,7 +18,6 @@
 
 #define MAX_SETS     64
 #define REPLAY_BATCH 4096
-#define USER_TOP     0x0000800000000000ull /* end of the lower canonical half */
 
 static void usage(FILE *out)
 {
@@ -231,14 +230,6 @@ static int replay_loop(struct trace_reader *r, struct mmu *m, struct trace_aspac
 	return rc ? rc : (n < 0 ? (int)n : 0);
 }
 
-/* The machine a replay runs on: a demand-paged user address space, or a
- * kernel layout and memory model built by sparse/. */
-struct replay_machine {
-	struct trace_aspace *as;   /* user traces */
-	struct sparse_machine *sm; /* kernel traces */
-	struct mmu *m;
-};
-
 /* Kernel-trace settings after the options and the trace's metadata. */
 struct replay_kernel {
 	struct sparse_layout layout;
@@ -248,67 +239,18 @@ struct replay_kernel {
 	char layout_name[512], cpu_name[128]; /* copies: the metadata is freed */
 };
 
-static void machine_fini(struct replay_machine *rm)
-{
-	mmu_destroy(rm->m);
-	trace_aspace_destroy(rm->as);
-	sparse_machine_destroy(rm->sm);
-	memset(rm, 0, sizeof(*rm));
-}
-
-static int machine_user(struct replay_machine *rm, const struct replay_opts *o,
-                        const struct mmu_config *cfg, struct vmemsim_err *err)
-{
-	struct trace_aspace_config ac = o->as;
-	int rc;
-
-	ac.levels = cfg->levels;
-	ac.maxphyaddr = cfg->maxphyaddr;
-	ac.user = true;
-	if ((rc = trace_aspace_create(&rm->as, &ac, err)) ||
-	    (rc = mmu_create(&rm->m, cfg, trace_aspace_phys(rm->as), err)))
-		return rc;
-	if ((rc = mmu_add_region(rm->m, "user", 0, USER_TOP, err)) < 0 ||
-	    (rc = mmu_add_region(rm->m, "kernel", 0xffff800000000000ull, 0xfffffffffffff000ull,
-	                         err)) < 0)
-		return rc;
-	mmu_write_cr3(rm->m, trace_aspace_root(rm->as), 0, false);
-	mmu_set_cpl(rm->m, 3);
-	return 0;
-}
-
-static int machine_kernel(struct replay_machine *rm, const struct replay_kernel *k,
-                          const struct mmu_config *cfg, struct vmemsim_err *err)
-{
-	struct sparse_region reg[SPARSE_MAX_REGIONS];
-	unsigned n;
-	int rc;
-
-	if ((rc = sparse_machine_create(&rm->sm, &k->layout, k->model, &k->params, err)) ||
-	    (rc = mmu_create(&rm->m, cfg, sparse_machine_phys(rm->sm), err)))
-		return rc;
-	n = sparse_machine_regions(rm->sm, reg);
-	for (unsigned i = 0; i < n; i++)
-		if ((rc = mmu_add_region(rm->m, reg[i].name, reg[i].start, reg[i].end, err)) < 0)
-			return rc;
-	mmu_write_cr3(rm->m, sparse_machine_pt(rm->sm)->root, 0, false);
-	mmu_set_cpl(rm->m, 0);
-	return 0;
-}
-
 static int run_replay(const struct replay_opts *o, const struct replay_kernel *k,
                       const struct mmu_config *cfg, struct trace_reader *r,
                       struct replay_result *res, struct vmemsim_err *err)
 {
-	struct replay_machine rm = {0};
+	struct trace_machine rm;
 	double t0 = now();
 	int rc, rc2;
 
-	rc = k ? machine_kernel(&rm, k, cfg, err) : machine_user(&rm, o, cfg, err);
-	if (rc) {
-		machine_fini(&rm);
+	rc = k ? trace_machine_kernel(&rm, cfg, &k->layout, k->model, &k->params, err)
+	       : trace_machine_user(&rm, cfg, &o->as, err);
+	if (rc)
 		return rc;
-	}
 	/* Warm-up: replay the first records, snapshot, replay the rest, and
 	 * report the difference (DESIGN.md: warm-up is removed by subtracting
 	 * snapshots). */
@@ -330,7 +272,7 @@ static int run_replay(const struct replay_opts *o, const struct replay_kernel *k
 	res->seconds = now() - t0;
 	if (!rc && (rc2 = mmu_check(rm.m, err)) != 0)
 		rc = rc2;
-	machine_fini(&rm);
+	trace_machine_fini(&rm);
 	return rc;
 }
 
@@ -348,26 +290,6 @@ static bool is_kernel_trace(const struct replay_opts *o, json_t *meta)
 	const char *kind = meta_str(meta, "kind");
 	return o->kernel || o->layout || o->model || meta_str(meta, "layout") ||
 	       meta_str(meta, "memory_model") || (kind && !strcmp(kind, "kernel"));
-}
-
-/* Struct pages sit at the same VAs (vmemmap + pfn * 64) in every vmemmap
- * model, so a trace moves between those; other models place the memmap
- * elsewhere and run other code, so their traces do not. */
-static int check_model_change(const char *recorded, enum sparse_model to, struct vmemsim_err *err)
-{
-	enum sparse_model from;
-
-	if (!recorded)
-		return 0;
-	if (sparse_model_parse(recorded, &from, err))
-		return vmemsim_errf(err, VMEMSIM_EINVAL, "trace metadata: %s", err->msg);
-	if (from == to || (sparse_model_is_vmemmap(from) && sparse_model_is_vmemmap(to)))
-		return 0;
-	return vmemsim_errf(err, VMEMSIM_EINVAL,
-	                    "the trace was recorded on %s; its struct-page addresses and code "
-	                    "are that model's, so it cannot be replayed on %s (only between "
-	                    "vmemmap models); record it under %s instead",
-	                    recorded, sparse_model_name(to), sparse_model_name(to));
 }
 
 static int kernel_resolve(struct replay_opts *o, json_t *meta, char *const *sets, unsigned nsets,
@@ -390,7 +312,7 @@ static int kernel_resolve(struct replay_opts *o, json_t *meta, char *const *sets
 		                    "none, give --model",
 		                    o->trace);
 	if (sparse_model_parse(model, &k->model, err) ||
-	    check_model_change(meta_str(meta, "memory_model"), k->model, err))
+	    trace_model_change_check(meta_str(meta, "memory_model"), k->model, err))
 		return VMEMSIM_EINVAL;
 	if (!o->cpu_given && cpu) {
 		snprintf(k->cpu_name, sizeof(k->cpu_name), "%s", cpu);

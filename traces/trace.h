@@ -45,6 +45,8 @@
 #include <stdint.h>
 
 #include "../common/vmemsim.h"
+#include "../mmu/mmu.h"
+#include "../sparse/sparse.h"
 
 /* ---- Records ------------------------------------------------------------ */
 
@@ -177,9 +179,6 @@ void trace_writer_abort(struct trace_writer *w);
 
 /* ---- Replay: a demand-paged address space over the MMU model ------------ */
 
-struct mmu;
-struct mmu_phys;
-
 enum trace_page_policy {
 	TRACE_PAGES_4K = 0,
 	TRACE_PAGES_THP, /* 2M when the aligned 2M range is free and a 2M frame is available */
@@ -233,5 +232,34 @@ void trace_aspace_get_stats(const struct trace_aspace *as, struct trace_aspace_s
  * and PC; the counters of the records before it stay counted. */
 int trace_replay_batch(struct mmu *m, struct trace_aspace *as, const struct trace_rec *recs,
                        size_t n, uint32_t flags, uint64_t base, struct vmemsim_err *err);
+
+/* ---- Replay machines ----------------------------------------------------- */
+
+/* The MMU a replay drives and what it translates over.  Exactly one of as
+ * (user traces) and sm (kernel traces) is set.  The fields are the caller's to
+ * use (mmu_stats_snapshot, ...) until trace_machine_fini(). */
+struct trace_machine {
+	struct mmu *m;
+	struct trace_aspace *as;
+	struct sparse_machine *sm;
+};
+
+/* A user address space built on demand (ac; levels, maxphyaddr and user
+ * are taken from cfg / forced on), regions "user" and "kernel" (the two
+ * canonical halves), CR3 loaded, CPL 3.  On failure *tm is left empty. */
+int trace_machine_user(struct trace_machine *tm, const struct mmu_config *cfg,
+                       const struct trace_aspace_config *ac, struct vmemsim_err *err);
+/* The kernel machine sparse/ builds for layout + model (the page tables a
+ * live `vmemsim run` uses), its named regions, CR3 loaded, CPL 0.  Nothing is
+ * mapped on demand.  On failure *tm is left empty. */
+int trace_machine_kernel(struct trace_machine *tm, const struct mmu_config *cfg,
+                         const struct sparse_layout *layout, enum sparse_model model,
+                         const struct sparse_params *params, struct vmemsim_err *err);
+void trace_machine_fini(struct trace_machine *tm);
+
+/* May a kernel trace recorded on model `recorded` (NULL: unknown) be replayed
+ * on model `to`?  Yes for the same model and between vmemmap models (struct
+ * pages at the same VAs); otherwise VMEMSIM_EINVAL explaining why. */
+int trace_model_change_check(const char *recorded, enum sparse_model to, struct vmemsim_err *err);
 
 #endif /* VMEMSIM_TRACE_H */
