@@ -109,6 +109,8 @@ static void fault_fill(const struct mmu *m, uint64_t va, enum mmu_access_type ty
 	if (!f)
 		return;
 	*f = (struct mmu_fault){.va = va, .pc = pc, .error_code = ec, .type = type};
+	if (ec & MMU_FAULT_NONCANONICAL)
+		return; /* no table entry selects a non-canonical address */
 	for (level = m->cfg.levels; level >= 1 && pt_table_in_phys(m->phys, table); level--) {
 		uint64_t pte_pa = table + 8ull * pt_index(va, level);
 		uint64_t e = mmu_phys_read64(m->phys, pte_pa);

@@ -274,6 +274,7 @@ Test(walk, non_canonical_address_is_reported_not_walked)
 	cr_assert_eq(mmu_translate(tm, 0x0000800000000000ull, MMU_LOAD, 0, &pa, &f),
 	             VMEMSIM_EFAULT);
 	cr_expect_eq(f.error_code, MMU_FAULT_NONCANONICAL);
+	cr_expect_eq(f.nr_steps, 0);
 	/* 0x01ff800000000000 has the low 57 bits of a canonical address: still rejected. */
 	cr_assert_eq(mmu_access(tm, 0x01ff800000000000ull, 8, MMU_LOAD, 0, &f), VMEMSIM_EFAULT);
 	cr_expect_eq(ctr_total(MMU_C_walks), 0);
