@@ -79,8 +79,10 @@
  *   2: regions, hotspots, run_summary view, runs.host */
 #define DB_SCHEMA_VERSION 2
 
-/* Default busy timeout: how long a writer waits for another one. */
-#define DB_BUSY_TIMEOUT_MS 10000
+/* Default busy timeout: how long a writer waits for the others.  Generous:
+ * SQLite's busy wait is not a queue, so with dozens of writers on a loaded
+ * machine one of them may wait many transactions long. */
+#define DB_BUSY_TIMEOUT_MS 30000
 
 /* ---- Open and close --------------------------------------------------- */
 

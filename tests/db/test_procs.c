@@ -158,6 +158,21 @@ Test(db_procs, sigkill_while_running_keeps_finished_runs_and_shows_the_killed_on
 	db_close(db);
 }
 
+static int64_t done_runs(const char *path)
+{
+	sqlite3 *c = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t n = 0;
+	if (sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(c, "SELECT count(*) FROM runs WHERE status = 'done'", -1, &st,
+	                       NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(c);
+	return n;
+}
+
 /* A child that records big runs (16 regions: ~800 rows per transaction)
  * until it is killed. */
 static void endless_writer(const char *path, int ready_fd)
@@ -202,6 +217,9 @@ Test(db_procs, sigkill_at_random_points_never_leaves_a_half_written_run)
 		close(ready[1]);
 		cr_assert_eq(read(ready[0], &c, 1), 1);
 		close(ready[0]);
+		/* let it finish a run first, however loaded the machine is */
+		for (int i = 0; i < 3000 && done_runs(path) < 1; i++)
+			usleep(5000);
 		usleep(delays_ms[k] * 1000);
 		kill(pid, SIGKILL);
 		int st;
