@@ -105,7 +105,7 @@ struct db_cli_rows {
 	unsigned ncols;
 	char **names;
 	struct db_value *cells; /* .s owned (strdup) for DB_TEXT */
-	size_t ncells;
+	size_t ncells, cap;
 };
 
 struct db_cli_rows *db_cli_rows_new(void)
@@ -151,9 +151,12 @@ int db_cli_rows_add(void *ctx, unsigned ncols, const char *const *names,
 			r->names[i] = xstrdup(names[i]);
 		return 0;
 	}
-	r->cells = realloc(r->cells, (r->ncells + ncols) * sizeof(*r->cells));
-	if (!r->cells)
-		abort();
+	if (r->ncells + ncols > r->cap) { /* doubling: exports have many rows */
+		r->cap = (r->ncells + ncols) * 2;
+		r->cells = realloc(r->cells, r->cap * sizeof(*r->cells));
+		if (!r->cells)
+			abort();
+	}
 	for (unsigned i = 0; i < ncols; i++) {
 		struct db_value *c = &r->cells[r->ncells++];
 		*c = vals[i];
