@@ -266,6 +266,15 @@ unsigned emu_hotspot_functions(const struct emu *e, struct emu_hotspot_fn *out, 
 
 /* ---- Debug and tests ---------------------------------------------------- */
 
+/* Re-verify that Unicorn's memory is what the page tables say: the regions
+ * are sorted, disjoint and exactly Unicorn's (uc_mem_regions); every byte of
+ * every region is backed by a leaf whose frame and permissions match (RAM
+ * region: pa + offset, its RW/NX; window: each page's frame and RW); and
+ * every leaf in [va_start, va_end) (va_end 0 = 2^64) lies inside regions.
+ * Cost: one pass over the leaves.  0, or VMEMSIM_ECORRUPT naming the first
+ * disagreeing VA. */
+int emu_check(const struct emu *e, uint64_t va_start, uint64_t va_end, struct vmemsim_err *err);
+
 /* Blocks decoded and cached so far (a block is decoded once). */
 size_t emu_nr_cached_blocks(const struct emu *e);
 

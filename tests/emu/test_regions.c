@@ -387,3 +387,29 @@ Test(emu_regions, resyncing_a_page_inside_a_window_keeps_the_rest_of_it)
 	cr_assert_eq(res.fault.va, p);
 	fx_fini(&f);
 }
+
+Test(emu_regions, emu_check_accepts_what_was_mapped_and_names_a_stale_page)
+{
+	struct fx f;
+	fx_init(&f, false, NULL);
+	build_varied(&f);
+	cr_assert_eq(emu_check(f.emu, 0, 0, &f.err), 0, "%s", f.err.msg);
+	uint64_t tail;
+	build_hvo(&f, &tail);
+	cr_assert_eq(emu_check(f.emu, 0, 0, &f.err), 0, "%s", f.err.msg);
+	/* change a leaf behind the emulator's back: a scattered page moves */
+	uint64_t va = VMEMMAP + 9 * 8 * SZ_4K;
+	cr_assert_eq(mmu_pt_map(&f.pt, va, DATA_PA + 30 * SZ_1M, SZ_4K, MMU_PS_BIT(MMU_PAGE_4K),
+	                        MMU_PROT_KERNEL_RW, &f.err),
+	             0);
+	cr_assert_eq(emu_check(f.emu, 0, 0, &f.err), VMEMSIM_ECORRUPT);
+	cr_assert(strstr(f.err.msg, "0xffffea0000048000"), "%s", f.err.msg);
+	/* and a new leaf nobody mapped in Unicorn */
+	cr_assert_eq(emu_map_from_page_tables(f.emu, 0, 0, &f.err), 0, "%s", f.err.msg);
+	cr_assert_eq(mmu_pt_map(&f.pt, UNMAPPED_VA, DATA_PA, SZ_4K, MMU_PS_BIT(MMU_PAGE_4K),
+	                        MMU_PROT_KERNEL_RW, &f.err),
+	             0);
+	cr_assert_eq(emu_check(f.emu, 0, 0, &f.err), VMEMSIM_ECORRUPT);
+	cr_assert(strstr(f.err.msg, "0xffffc90000001000"), "%s", f.err.msg);
+	fx_fini(&f);
+}
