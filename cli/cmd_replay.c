@@ -16,8 +16,9 @@
 #include "layout_config.h"
 #include "traces/trace.h"
 
-#define MAX_SETS     64
-#define REPLAY_BATCH 4096
+#define REPLAY_HOTSPOTS 20 /* stored in the database */
+#define MAX_SETS        64
+#define REPLAY_BATCH    4096
 
 static void usage(FILE *out)
 {
@@ -40,6 +41,9 @@ static void usage(FILE *out)
 	        "  --limit N           replay at most N records\n"
 	        "  --warmup N          replay the first N records as warm-up: their counters\n"
 	        "                      are subtracted (default: the trace's warmup_records)\n"
+	        "  --hotspots N        also print the N PCs with the most walk cycles (the\n"
+	        "                      top 20 are always stored); with --json the output is\n"
+	        "                      {\"metrics\": [...], \"hotspots\": [...]}\n"
 	        "  --format F          auto (default), vtr, lackey, champsim\n"
 	        "  --skip-bad          lackey: count garbage lines instead of failing\n"
 	        "  --set cpu.KEY=VAL   override a CPU preset field\n"
@@ -61,7 +65,8 @@ struct replay_opts {
 	unsigned flags;
 	struct trace_aspace_config as;
 	uint64_t limit;
-	uint64_t warmup; /* records whose counters are subtracted (warm-up) */
+	uint64_t warmup;        /* records whose counters are subtracted (warm-up) */
+	uint64_t show_hotspots; /* --hotspots N: print the top N PCs */
 	bool warmup_given;
 	enum cli_format ofmt;
 };
@@ -82,7 +87,8 @@ enum {
 	O_LAYOUT,
 	O_MODEL,
 	O_KERNEL,
-	O_WARMUP
+	O_WARMUP,
+	O_HOTSPOTS
 };
 
 static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *dbc)
@@ -94,6 +100,7 @@ static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *db
 	                                     {"phys", required_argument, NULL, O_PHYS},
 	                                     {"limit", required_argument, NULL, O_LIMIT},
 	                                     {"warmup", required_argument, NULL, O_WARMUP},
+	                                     {"hotspots", required_argument, NULL, O_HOTSPOTS},
 	                                     {"format", required_argument, NULL, O_FORMAT},
 	                                     {"skip-bad", no_argument, NULL, O_SKIP_BAD},
 	                                     {"set", required_argument, NULL, O_SET},
@@ -125,6 +132,13 @@ static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *db
 			if (cli_parse_u64("replay", "--warmup", optarg, &o->warmup))
 				return CLI_EXIT_USAGE;
 			o->warmup_given = true;
+			break;
+		case O_HOTSPOTS:
+			if (cli_parse_u64("replay", "--hotspots", optarg, &o->show_hotspots))
+				return CLI_EXIT_USAGE;
+			if (o->show_hotspots > REPLAY_HOTSPOTS)
+				return cli_usage_error("replay", "--hotspots: at most %d",
+				                       REPLAY_HOTSPOTS);
 			break;
 		case O_LAYOUT: o->layout = optarg; break;
 		case O_MODEL: o->model = optarg; break;
@@ -182,9 +196,11 @@ static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *db
 
 /* What one replay produced. */
 struct replay_result {
-	struct mmu_stats stats; /* after the warm-up */
-	struct mmu_stats warm;  /* at the end of the warm-up */
-	uint64_t warmup;        /* records replayed as warm-up */
+	struct mmu_stats stats;                 /* after the warm-up */
+	struct mmu_hotspot hs[REPLAY_HOTSPOTS]; /* whole trace, most walk cycles first */
+	unsigned nr_hs;
+	struct mmu_stats warm; /* at the end of the warm-up */
+	uint64_t warmup;       /* records replayed as warm-up */
 	struct trace_aspace_stats as;
 	uint64_t records;
 	double seconds;
@@ -264,6 +280,7 @@ static int run_replay(const struct replay_opts *o, const struct replay_kernel *k
 	mmu_stats_sub(&res->stats, &res->warm);
 	if (rm.as)
 		trace_aspace_get_stats(rm.as, &res->as);
+	res->nr_hs = mmu_hotspots(rm.m, res->hs, REPLAY_HOTSPOTS);
 	res->nr_regions = mmu_nr_regions(rm.m);
 	for (unsigned i = 0; i < res->nr_regions && i < MMU_MAX_REGIONS; i++) {
 		snprintf(res->names[i], sizeof(res->names[i]), "%s", mmu_region_name(rm.m, i));
@@ -346,11 +363,10 @@ static unsigned fill_extras(const struct replay_result *res, struct db_metric *x
 	return n;
 }
 
-static void print_result(const struct replay_result *res, enum cli_format fmt)
+static void counters_table(const struct replay_result *res, struct cli_table *t)
 {
 	struct db_metric x[NR_EXTRA];
 	unsigned nx = fill_extras(res, x);
-	struct cli_table *t = cli_table_new();
 
 	cli_table_column(t, "metric");
 	cli_table_column(t, "value");
@@ -370,8 +386,47 @@ static void print_result(const struct replay_result *res, enum cli_format fmt)
 		cli_table_u64(t, mmu_stats_total(&res->stats, (enum mmu_counter)c));
 		cli_table_end_row(t);
 	}
+}
+
+static void hotspots_table(const struct replay_result *res, unsigned n, struct cli_table *t)
+{
+	cli_table_column(t, "pc");
+	cli_table_column(t, "dtlb_misses");
+	cli_table_column(t, "itlb_misses");
+	cli_table_column(t, "walks");
+	cli_table_column(t, "walk_cycles");
+	for (unsigned i = 0; i < n && i < res->nr_hs; i++) {
+		char pc[24];
+		snprintf(pc, sizeof(pc), "%#llx", (unsigned long long)res->hs[i].pc);
+		cli_table_str(t, pc);
+		cli_table_u64(t, res->hs[i].dtlb_misses);
+		cli_table_u64(t, res->hs[i].itlb_misses);
+		cli_table_u64(t, res->hs[i].walks);
+		cli_table_u64(t, res->hs[i].walk_cycles);
+		cli_table_end_row(t);
+	}
+}
+
+static void print_result(const struct replay_result *res, enum cli_format fmt, unsigned nhot)
+{
+	struct cli_table *t = cli_table_new(), *h = NULL;
+
+	counters_table(res, t);
+	if (nhot) {
+		h = cli_table_new();
+		hotspots_table(res, nhot, h);
+	}
+	if (h && fmt == CLI_FMT_JSON)
+		fputs("{\"metrics\": ", stdout);
 	cli_table_print(t, stdout, fmt);
+	if (h) {
+		fputs(fmt == CLI_FMT_JSON ? ", \"hotspots\": " : "\n", stdout);
+		cli_table_print(h, stdout, fmt);
+		if (fmt == CLI_FMT_JSON)
+			fputs("}\n", stdout);
+	}
 	cli_table_free(t);
+	cli_table_free(h);
 }
 
 static char *config_text(const struct replay_opts *o, json_t *cpu_json, const char *format,
@@ -475,7 +530,7 @@ int cmd_replay(int argc, char **argv)
 	if ((o.flags & TRACE_SKIP_BAD) && trace_reader_info(r)->bad_lines)
 		cli_warn("skipped %llu garbage lines",
 		         (unsigned long long)trace_reader_info(r)->bad_lines);
-	print_result(res, o.ofmt);
+	print_result(res, o.ofmt, (unsigned)o.show_hotspots);
 	if (rc) {
 		/* keep what was replayed: print it, but never store it as complete */
 		cli_fail(&err);
@@ -484,7 +539,16 @@ int cmd_replay(int argc, char **argv)
 		rc = db_cli_fail(&dbc, err.msg);
 	} else {
 		struct db_metric x[NR_EXTRA];
+		struct db_hotspot hs[REPLAY_HOTSPOTS];
+		for (unsigned i = 0; i < res->nr_hs; i++)
+			hs[i] = (struct db_hotspot){.pc = res->hs[i].pc,
+			                            .dtlb_misses = res->hs[i].dtlb_misses,
+			                            .itlb_misses = res->hs[i].itlb_misses,
+			                            .walks = res->hs[i].walks,
+			                            .walk_cycles = res->hs[i].walk_cycles};
 		struct db_run_result dres = {.stats = &res->stats,
+		                             .hotspots = hs,
+		                             .nr_hotspots = res->nr_hs,
 		                             .region_names = res->region_names,
 		                             .extra = x,
 		                             .nr_extra = fill_extras(res, x)};

@@ -311,3 +311,29 @@ Test(trace_cli, warmup_records_are_subtracted)
 	cr_assert_eq(metric(o.out, "faults"), 0, "every page was touched in the warm-up");
 	cr_assert_eq(metric(o.out, "walks"), 0, "and is still in the TLBs");
 }
+
+/* --hotspots: the PC that strides over 64 pages owns the walks; the PC that
+ * reloads one line does not appear before it. */
+Test(trace_cli, hotspots_name_the_pc_behind_the_walks)
+{
+	struct outcome o;
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/h.lackey", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	for (int i = 0; i < 64; i++) {
+		fprintf(f, "I  00401000,4\n L %x,8\n", 0x10000000 + 4096 * i);
+		fprintf(f, "I  00401004,4\n L 20000000,8\n");
+	}
+	fclose(f);
+	vm(&o, "replay h.lackey --db r.db --quiet --csv --hotspots 2");
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert(strstr(o.out, "\n\npc,dtlb_misses,itlb_misses,walks,walk_cycles\n0x401000,"),
+	          "%s", o.out);
+	vm(&o, "query --db r.db --csv \"select pc, walks >= 64 from hotspots "
+	       "order by walk_cycles desc limit 1\"");
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert(strstr(o.out, "\n0x401000,1\n"), "%s", o.out);
+}
