@@ -140,14 +140,20 @@ static int find_varying(struct cmp *c)
 
 /* label[i] = index of the first run with run i's value of field f: two
  * fields with equal labels split the runs identically. */
-static void label_runs(const struct cmp *c, unsigned f, unsigned *label)
+static int label_runs(struct cmp *c, unsigned f, unsigned *label)
 {
-	for (unsigned i = 0; i < c->nr_runs; i++) {
-		unsigned j = 0;
-		while (!cmp_str_eq(cmp_val(&c->runs[j], f), cmp_val(&c->runs[i], f)))
-			j++;
-		label[i] = j;
+	struct cmp_map map = {0};
+	int rc = cmp_map_init(&map, c->nr_runs);
+
+	for (unsigned i = 0; !rc && i < c->nr_runs; i++) {
+		char *key = cmp_key(&c->runs[i], &f, 1, -1);
+		if (!key)
+			rc = VMEMSIM_ENOMEM;
+		else
+			label[i] = cmp_map_put(&map, key, i);
 	}
+	cmp_map_free(&map);
+	return rc ? cmp_oom(c) : 0;
 }
 
 /* Which of two equivalent fields names the group better: a run column
@@ -183,7 +189,10 @@ static int hide_redundant(struct cmp *c)
 	}
 	for (unsigned k = 0; k < c->nr_vary; k++) {
 		unsigned *lk = label + (size_t)k * n, j;
-		label_runs(c, c->vary[k], lk);
+		if (label_runs(c, c->vary[k], lk)) {
+			free(label), free(hidden), free(rep);
+			return VMEMSIM_ENOMEM;
+		}
 		for (j = 0; j < kept; j++)
 			if (!memcmp(label + (size_t)j * n, lk, n * sizeof(*lk)))
 				break;
@@ -210,29 +219,30 @@ static int hide_redundant(struct cmp *c)
 	return 0;
 }
 
-static bool same_group(const struct cmp *c, const struct crun *a, const struct crun *b)
-{
-	for (unsigned k = 0; k < c->nr_vary; k++)
-		if (!cmp_str_eq(cmp_val(a, c->vary[k]), cmp_val(b, c->vary[k])))
-			return false;
-	return true;
-}
-
 static int make_groups(struct cmp *c)
 {
 	struct db_compare *o = c->out;
 	unsigned *rep = calloc(c->nr_runs, sizeof(*rep)); /* a run of each group */
-	if (!rep)
+	struct cmp_map map = {0};
+	if (!rep || cmp_map_init(&map, c->nr_runs)) {
+		free(rep);
+		cmp_map_free(&map);
 		return cmp_oom(c);
+	}
 	for (unsigned i = 0; i < c->nr_runs; i++) {
+		char *key = cmp_key(&c->runs[i], c->vary, c->nr_vary, -1);
 		unsigned g;
-		for (g = 0; g < o->nr_groups; g++)
-			if (same_group(c, &c->runs[rep[g]], &c->runs[i]))
-				break;
+		if (!key) {
+			free(rep);
+			cmp_map_free(&map);
+			return cmp_oom(c);
+		}
+		g = cmp_map_put(&map, key, o->nr_groups);
 		if (g == o->nr_groups)
 			rep[o->nr_groups++] = i;
 		c->runs[i].group = (int)g;
 	}
+	cmp_map_free(&map);
 	o->groups = calloc(o->nr_groups, sizeof(*o->groups));
 	if (!o->groups) {
 		free(rep);

@@ -6,6 +6,7 @@
 #ifndef VMEMSIM_DB_COMPARE_INTERNAL_H
 #define VMEMSIM_DB_COMPARE_INTERNAL_H
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,26 @@ static inline const char *cmp_val(const struct crun *r, unsigned f)
 {
 	return f < r->nvals ? r->vals[f] : NULL;
 }
+
+/* ---- Keys (compare_key.c) ---- */
+
+/* r's values of fields[0..n), leaving out index skip (-1: none), as one
+ * malloc'ed string; equal keys <=> equal values.  NULL when out of memory. */
+char *cmp_key(const struct crun *r, const unsigned *fields, unsigned n, int skip);
+
+/* A string -> index map for at most the n keys given to cmp_map_init. */
+struct cmp_map {
+	char **keys;
+	unsigned *vals;
+	unsigned cap;
+};
+int cmp_map_init(struct cmp_map *m, unsigned n);
+void cmp_map_free(struct cmp_map *m);
+/* The index stored under key, or -1. */
+int cmp_map_get(const struct cmp_map *m, const char *key);
+/* Store key (the map takes it) -> val unless present; returns the index
+ * stored under key (val, or the earlier one; key is then freed). */
+unsigned cmp_map_put(struct cmp_map *m, char *key, unsigned val);
 
 /* Step 5 (compare_ratio.c): choose the metrics and average them per group. */
 int cmp_metrics(struct cmp *c);

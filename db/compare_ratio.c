@@ -234,16 +234,47 @@ static unsigned field_of(const struct cmp *c, const char *name)
 	return f; /* callers only ask for fields that exist */
 }
 
-/* Group b is g's baseline: b has key=value and agrees with g elsewhere. */
-static bool is_baseline_for(const struct cmp *c, const struct db_compare_group *b,
-                            const struct db_compare_group *g, int k, const char *value)
+/* A group seen as a run, so that cmp_key can encode its values. */
+static struct crun group_as_run(const struct db_compare_group *g, unsigned nr_vary)
 {
-	if (!group_has(b, k, value))
-		return false;
-	for (unsigned j = 0; j < c->nr_vary; j++)
-		if ((int)j != k && !cmp_str_eq(b->values[j], g->values[j]))
-			return false;
-	return true;
+	struct crun r = {.vals = g->values, .nvals = nr_vary};
+	return r;
+}
+
+/* Group b is g's baseline when b has key=value and agrees with g in every
+ * other field: index the candidates by their other fields, then look each
+ * group up. */
+static int match_baselines(struct cmp *c, int k, const char *value)
+{
+	struct db_compare *o = c->out;
+	unsigned *idx = calloc(c->nr_vary, sizeof(*idx));
+	struct cmp_map map = {0};
+	int rc = !idx || cmp_map_init(&map, o->nr_groups) ? VMEMSIM_ENOMEM : 0;
+
+	for (unsigned j = 0; !rc && j < c->nr_vary; j++)
+		idx[j] = j;
+	for (unsigned b = 0; !rc && b < o->nr_groups; b++) {
+		struct crun r = group_as_run(&o->groups[b], c->nr_vary);
+		char *key;
+		if (!group_has(&o->groups[b], k, value))
+			continue;
+		if (!(key = cmp_key(&r, idx, c->nr_vary, k)))
+			rc = VMEMSIM_ENOMEM;
+		else
+			cmp_map_put(&map, key, b);
+	}
+	for (unsigned g = 0; !rc && g < o->nr_groups; g++) {
+		struct crun r = group_as_run(&o->groups[g], c->nr_vary);
+		char *key = cmp_key(&r, idx, c->nr_vary, k);
+		if (!key)
+			rc = VMEMSIM_ENOMEM;
+		else
+			o->groups[g].baseline = cmp_map_get(&map, key);
+		free(key);
+	}
+	cmp_map_free(&map);
+	free(idx);
+	return rc;
 }
 
 /* A hidden field splits the runs as shown field k does: translate
@@ -296,12 +327,9 @@ static int pick_baseline(struct cmp *c)
 	if (k < 0)
 		return bad_baseline_field(c, key);
 	for (unsigned g = 0; g < o->nr_groups; g++)
-		for (unsigned b = 0; b < o->nr_groups; b++) {
-			any |= group_has(&o->groups[b], k, value);
-			if (o->groups[g].baseline < 0 &&
-			    is_baseline_for(c, &o->groups[b], &o->groups[g], k, value))
-				o->groups[g].baseline = (int)b;
-		}
+		any |= group_has(&o->groups[g], k, value);
+	if (any && match_baselines(c, k, value))
+		return cmp_oom(c);
 	if (!any)
 		return bad_baseline_value(c, c->vary[k], key, value);
 	snprintf(o->baseline, sizeof(o->baseline), "%s=%s", key, value);
