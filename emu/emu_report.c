@@ -160,11 +160,10 @@ unsigned emu_hotspot_functions(const struct emu *e, struct emu_hotspot_fn *out, 
 	if (!e->mmu || !n)
 		return 0;
 	struct mmu_hotspot *h = malloc(EMU_HOTSPOT_SCAN * sizeof(*h));
-	struct emu_hotspot_fn *fns = calloc(EMU_HOTSPOT_SCAN, sizeof(*fns));
-	unsigned nfn = 0;
-	if (!h || !fns)
+	struct emu_hotspot_fn *fns = NULL;
+	unsigned nfn = 0, got = h ? mmu_hotspots(e->mmu, h, EMU_HOTSPOT_SCAN) : 0;
+	if (!got || !(fns = calloc(got, sizeof(*fns))))
 		goto out;
-	unsigned got = mmu_hotspots(e->mmu, h, EMU_HOTSPOT_SCAN);
 	for (unsigned i = 0; i < got; i++) {
 		char name[96];
 		uint64_t off;
