@@ -19,6 +19,15 @@
  * One writer produces .vtr (used by `vmemsim trace record|convert` and by
  * `vmemsim run --record`).
  *
+ * Replay.  A trace replays on a struct trace_machine: either a user address
+ * space built on demand (trace_aspace: the first touch of a page takes a
+ * frame from a physical allocator with a fragmentation knob, under a 4K, THP
+ * or 1G page-size policy, and writes a real leaf into page tables in guest
+ * memory; CPL 3) or the kernel machine sparse/ builds for a layout and memory
+ * model (CPL 0, nothing mapped on demand).  trace_replay_batch() hands every
+ * record to mmu_access() in a tight loop over a flat array; faults leave the
+ * loop.
+ *
  * Units.  va and pc are linear addresses in bytes; size is bytes (1..65535).
  * Record indexes count from 0.  Byte offsets in messages are from the start
  * of the file (for .xz input: of the decompressed stream, and the compressed
