@@ -323,3 +323,34 @@ Test(db_compare, hand_damaged_config_names_the_run_and_check_finds_it)
 	db_compare_free(c);
 	db_close(db);
 }
+
+Test(db_compare, group_keys_never_merge_different_values)
+{
+	struct vmemsim_err err = {0};
+	struct db *db;
+	th_tmp_path(path, sizeof(path), "keys.db");
+	cr_assert_eq(db_open(&db, path, DB_OPEN_CREATE, &err), 0);
+	/* concatenated naively, the first two would both read "abc", and an
+	 * absent y could pass for a value "-" */
+	static const char *const cfgs[] = {
+	    "{\"x\": \"ab\", \"y\": \"c\"}", "{\"x\": \"a\", \"y\": \"bc\"}", "{\"x\": \"a\"}",
+	    "{\"x\": \"a\", \"y\": \"-\"}", "{\"x\": \"a\", \"y\": \"bc\"}"};
+	for (unsigned i = 0; i < 5; i++) {
+		int64_t id;
+		struct db_run_info info = {.kind = "t", .config_json = cfgs[i]};
+		struct db_metric extra[] = {{"cycles", 10.0 * (i + 1)}};
+		struct db_run_result res = {.extra = extra, .nr_extra = 1};
+		cr_assert_eq(db_run_begin(db, &info, &id, &err), 0);
+		cr_assert_eq(db_run_finish(db, id, &res, &err), 0);
+	}
+	struct db_compare *c;
+	struct db_compare_opts o = {.all_fields = true};
+	cr_assert_eq(db_compare(db, &o, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c->nr_groups, 4);
+	cr_assert_eq(c->groups[1].nr_runs, 2); /* runs 2 and 5 */
+	cr_assert_float_eq(c->groups[1].mean[0], 35.0, 1e-12);
+	cr_assert_null(c->groups[2].values[1]);
+	cr_assert_str_eq(c->groups[3].values[1], "-");
+	db_compare_free(c);
+	db_close(db);
+}
