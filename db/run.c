@@ -201,8 +201,11 @@ static int store_regions(struct db *db, int64_t run_id, const struct db_run_resu
 
 	if (!res->stats)
 		return 0;
+	/* two regions registered under one name are one region here: add up */
 	rc = db_prepare(db,
-	                "INSERT INTO regions (run, region, counter, value) VALUES (?1, ?2, ?3, ?4)",
+	                "INSERT INTO regions (run, region, counter, value) VALUES (?1, ?2, ?3, ?4)"
+	                " ON CONFLICT (run, region, counter) DO UPDATE SET value = value + "
+	                "excluded.value",
 	                &st, "storing region counters", err);
 	for (unsigned r = 0; !rc && r < res->stats->nr_regions && r < MMU_MAX_REGIONS; r++) {
 		char fallback[32];

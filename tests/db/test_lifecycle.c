@@ -278,3 +278,23 @@ Test(db_lifecycle, info_counts_runs_by_status)
 	cr_assert_eq(db_vacuum(db, &err), 0, "%s", err.msg);
 	db_close(db);
 }
+
+Test(db_lifecycle, regions_sharing_a_name_are_added_up)
+{
+	char path[256];
+	struct vmemsim_err err = {0};
+	struct db *db = open_new(path, sizeof(path));
+	struct db_run_info info = {.kind = "run"};
+	struct mmu_stats s;
+	int64_t id;
+	th_fill_stats(&s);
+	const char *names[] = {"vmemmap", "vmemmap"};
+	struct db_run_result res = {.stats = &s, .region_names = names};
+	cr_assert_eq(db_run_begin(db, &info, &id, &err), 0);
+	cr_assert_eq(db_run_finish(db, id, &res, &err), 0, "%s", err.msg);
+	db_close(db);
+	sqlite3 *c = th_raw_open(path);
+	cr_assert_eq(th_raw_int(c, "SELECT value FROM regions WHERE counter = 'loads'"), 400);
+	cr_assert_eq(th_raw_int(c, "SELECT count(DISTINCT region) FROM regions"), 1);
+	sqlite3_close(c);
+}
