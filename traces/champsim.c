@@ -34,6 +34,8 @@
 #define CHAMPSIM_SIZE 8u
 #define CHAMPSIM_IBUF (64u * 4096u)
 #define CHAMPSIM_ZBUF (64u * 1024u)
+/* xz -9 needs 65 MiB to decode; refuse streams that ask for absurd amounts. */
+#define CHAMPSIM_XZ_MEMLIMIT (1ull << 30)
 
 struct champsim_state {
 	bool xz;
@@ -75,7 +77,8 @@ static int champsim_open(struct trace_reader *r, struct vmemsim_err *err)
 		s->lz = init;
 		if (!(s->zbuf = malloc(CHAMPSIM_ZBUF)))
 			return vmemsim_errf(err, VMEMSIM_ENOMEM, "%s: out of memory", r->src.name);
-		if (lzma_stream_decoder(&s->lz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+		if (lzma_stream_decoder(&s->lz, CHAMPSIM_XZ_MEMLIMIT, LZMA_CONCATENATED) !=
+		    LZMA_OK) {
 			s->xz = false;
 			return vmemsim_errf(err, VMEMSIM_ENOMEM, "%s: cannot start the xz decoder",
 			                    r->src.name);
@@ -109,7 +112,9 @@ static int xz_fill(struct trace_reader *r, struct champsim_state *s, struct vmem
 			const char *why = ret == LZMA_BUF_ERROR      ? "the xz stream is truncated"
 			                  : ret == LZMA_FORMAT_ERROR ? "not an xz stream"
 			                  : ret == LZMA_MEM_ERROR    ? "out of memory"
-			                                             : "the xz data is corrupt";
+			                  : ret == LZMA_MEMLIMIT_ERROR
+			                      ? "the xz stream needs more than 1 GiB to decode"
+			                      : "the xz data is corrupt";
 			s->ilen = CHAMPSIM_IBUF - s->lz.avail_out;
 			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
 			                    "%s: %s at compressed byte offset %llu (decompressed "
