@@ -11,8 +11,10 @@
  * multiplies the workloads' scalable parameters for real studies.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd_run.h"
@@ -43,6 +45,8 @@ static void usage(FILE *out)
 	        "  -w, --workloads LIST  comma-separated subset of the pfn workloads\n"
 	        "  -s, --set KEY=VAL     override a preset field: cpu.KEY=VAL or layout.KEY=VAL\n"
 	        "      --seed N          PRNG seed of every workload (default 1)\n"
+	        "  -j, --jobs N          runs in parallel (default: online CPUs, at most 4);\n"
+	        "                        the figures do not depend on it\n"
 	        "      --json, --csv     output format (default: aligned table)\n" DB_CLI_HELP
 	        "  -q, --quiet           no progress output\n"
 	        "  -h, --help            this help\n");
@@ -54,6 +58,7 @@ struct cm_opts {
 	unsigned nsets;
 	double scale;
 	uint64_t seed;
+	unsigned jobs;
 	enum cli_format fmt;
 	bool want_model[SPARSE_NR_MODELS];
 	bool want_wl[32];
@@ -118,6 +123,12 @@ static int select_runs(struct cm_opts *o)
 	return 0;
 }
 
+static unsigned default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 4 ? 4 : (unsigned)n;
+}
+
 static int parse_opts(int argc, char **argv, struct cm_opts *o, struct db_cli *dbc)
 {
 	static const struct option opts[] = {{"scale", required_argument, NULL, 'S'},
@@ -127,6 +138,7 @@ static int parse_opts(int argc, char **argv, struct cm_opts *o, struct db_cli *d
 	                                     {"workloads", required_argument, NULL, 'w'},
 	                                     {"set", required_argument, NULL, 's'},
 	                                     {"seed", required_argument, NULL, 'E'},
+	                                     {"jobs", required_argument, NULL, 'j'},
 	                                     {"json", no_argument, NULL, 'J'},
 	                                     {"csv", no_argument, NULL, 'C'},
 	                                     {"quiet", no_argument, NULL, 'q'},
@@ -136,7 +148,7 @@ static int parse_opts(int argc, char **argv, struct cm_opts *o, struct db_cli *d
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:l:m:w:s:qh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:l:m:w:s:j:qh", opts, NULL)) != -1) {
 		if (db_cli_option(dbc, opt, optarg))
 			continue;
 		switch (opt) {
@@ -160,6 +172,16 @@ static int parse_opts(int argc, char **argv, struct cm_opts *o, struct db_cli *d
 			if (cli_parse_u64("compare-models", "--seed", optarg, &o->seed))
 				return CLI_EXIT_USAGE;
 			break;
+		case 'j': {
+			uint64_t j;
+			if (cli_parse_u64("compare-models", "--jobs", optarg, &j))
+				return CLI_EXIT_USAGE;
+			if (j < 1 || j > 64)
+				return cli_usage_error("compare-models",
+				                       "--jobs: %s is not in 1..64", optarg);
+			o->jobs = (unsigned)j;
+			break;
+		}
 		case 'J': o->fmt = CLI_FMT_JSON; break;
 		case 'C': o->fmt = CLI_FMT_CSV; break;
 		case 'q': cli_quiet = true; break;
@@ -226,77 +248,174 @@ static void print_rows(const struct cm_row *rows, unsigned n, enum cli_format fm
 	cli_table_free(t);
 }
 
-int cmd_compare_models(int argc, char **argv)
-{
-	struct cm_opts o = {
-	    .cpu = RUN_DEFAULT_CPU, .layout = RUN_DEFAULT_LAYOUT, .scale = 1.0, .seed = 1};
-	struct wl_run_result *res = calloc(1, sizeof(*res));
-	struct cm_row rows[32 * SPARSE_NR_MODELS];
-	struct cli_progress prog;
-	struct run_env env;
-	struct db_cli dbc;
-	unsigned n = 0, total = 0, failed = 0, unsupported = 0;
-	int rc;
+/* ---- Running: batches of --jobs runs in threads ---------------------------
+ *
+ * The database rows are begun and finished on the main thread (one db_cli
+ * per run in flight); worker threads only call wl_run(), which shares nothing
+ * (each run owns its machine, MMU and Unicorn engine), so the figures do not
+ * depend on --jobs. */
 
-	if (!res) {
+struct cm_task {
+	struct cm_row *row;
+	struct wl_run_config cfg;
+	struct wl_run_result res;
+	struct vmemsim_err err;
+	struct db_cli dbc;
+	int rc;
+	bool begun, threaded;
+	pthread_t thread;
+};
+
+struct cm_state {
+	const struct cm_opts *o;
+	const struct run_env *env;
+	const struct db_cli *dbc;
+	unsigned failed, unsupported, recorded;
+	int64_t first_run, last_run;
+};
+
+static void *cm_worker(void *p)
+{
+	struct cm_task *t = p;
+	t->rc = wl_run(&t->cfg, &t->res, &t->err);
+	return NULL;
+}
+
+static void task_start(struct cm_state *st, struct cm_task *t)
+{
+	t->dbc = *st->dbc;
+	t->dbc.db = NULL;
+	t->dbc.run_id = 0;
+	t->rc = run_record_begin(&t->dbc, "compare-models", st->env, &t->cfg, &t->err);
+	if (t->rc)
+		return;
+	t->begun = true;
+	t->threaded = pthread_create(&t->thread, NULL, cm_worker, t) == 0;
+	if (!t->threaded) /* no thread: run here */
+		cm_worker(t);
+}
+
+static void task_finish(struct cm_state *st, struct cm_task *t)
+{
+	struct vmemsim_err derr = {0};
+	bool quiet = cli_quiet;
+
+	if (t->threaded)
+		pthread_join(t->thread, NULL);
+	if (t->begun) {
+		cli_quiet = true; /* one "recorded runs" line at the end, not one per run */
+		if (run_record_end(&t->dbc, &t->cfg, &t->res, t->rc, &t->err, &derr) && !t->rc) {
+			t->rc = VMEMSIM_EIO;
+			t->err = derr;
+		} else if (!t->rc && t->dbc.run_id) {
+			st->first_run = st->first_run ? st->first_run : t->dbc.run_id;
+			st->last_run = t->dbc.run_id;
+			st->recorded++;
+		}
+		cli_quiet = quiet;
+	}
+	if (t->rc && !t->res.configured && t->rc != VMEMSIM_EIO) {
+		/* e.g. flatmem's one mem_map cannot span a 1 TiB layout */
+		st->unsupported++;
+		cli_warn("%s on %s: not run: %s", t->cfg.wl->name, sparse_model_name(t->cfg.model),
+		         t->err.msg);
+	} else if (t->rc) {
+		st->failed++;
+		if (t->err.msg[0])
+			cli_error("%s on %s: %s", t->cfg.wl->name, sparse_model_name(t->cfg.model),
+			          t->err.msg);
+	} else {
+		fill_row(t->row, &t->res);
+	}
+	t->row->rc = t->rc;
+}
+
+/* Rows in table order; returns how many. */
+static unsigned plan_rows(const struct cm_opts *o, struct cm_row *rows)
+{
+	unsigned n = 0;
+	for (unsigned w = 0; w < wl_count() && w < 32; w++)
+		for (int m = 0; m < SPARSE_NR_MODELS; m++)
+			if (o->want_wl[w] && o->want_model[m])
+				rows[n++] =
+				    (struct cm_row){.wl = wl_get(w), .model = (enum sparse_model)m};
+	return n;
+}
+
+static int run_all(struct cm_state *st, struct cm_row *rows, unsigned n)
+{
+	unsigned jobs = st->o->jobs;
+	struct cm_task *tasks = calloc(jobs, sizeof(*tasks));
+	struct cli_progress prog;
+
+	if (!tasks) {
 		cli_error("out of memory");
 		return CLI_EXIT_FAIL;
 	}
-	db_cli_init(&dbc);
-	if ((rc = parse_opts(argc, argv, &o, &dbc)) ||
-	    (rc = run_env_load(&env, "compare-models", o.cpu, o.layout, o.sets, o.nsets))) {
-		free(res);
-		return rc < 0 ? CLI_EXIT_OK : rc;
-	}
-	for (unsigned w = 0; w < wl_count() && w < 32; w++)
-		for (int m = 0; m < SPARSE_NR_MODELS; m++)
-			total += o.want_wl[w] && o.want_model[m];
-	cli_progress_start(&prog, "compare-models", total);
-	for (unsigned w = 0; w < wl_count() && w < 32; w++) {
-		for (int m = 0; m < SPARSE_NR_MODELS; m++) {
-			if (!o.want_wl[w] || !o.want_model[m])
-				continue;
-			struct cm_row *r = &rows[n++];
-			struct vmemsim_err err = {0};
-			struct wl_run_config cfg = {.wl = wl_get(w),
-			                            .model = (enum sparse_model)m,
-			                            .layout = &env.layout,
-			                            .sparse = &env.sparse,
-			                            .cpu = &env.cpu};
-			*r = (struct cm_row){.wl = cfg.wl, .model = cfg.model};
-			wl_args_init(&cfg.args, cfg.wl);
-			wl_args_scale(&cfg.args, cfg.wl, o.scale);
-			cfg.args.seed = o.seed;
-			r->rc = run_recorded(&dbc, "compare-models", &env, &cfg, res, &err);
-			if (r->rc && !res->configured && r->rc != VMEMSIM_EIO) {
-				/* e.g. flatmem's one mem_map cannot span a 1 TiB layout */
-				unsupported++;
-				cli_warn("%s on %s: not run: %s", cfg.wl->name,
-				         sparse_model_name(cfg.model), err.msg);
-			} else if (r->rc) {
-				failed++;
-				if (err.msg[0])
-					cli_error("%s on %s: %s", cfg.wl->name,
-					          sparse_model_name(cfg.model), err.msg);
-			} else {
-				fill_row(r, res);
-			}
-			cli_progress_update(&prog, n);
+	cli_progress_start(&prog, "compare-models", n);
+	for (unsigned base = 0; base < n; base += jobs) {
+		unsigned k = n - base < jobs ? n - base : jobs;
+		for (unsigned i = 0; i < k; i++) {
+			struct cm_task *t = &tasks[i];
+			memset(t, 0, sizeof(*t));
+			t->row = &rows[base + i];
+			t->cfg = (struct wl_run_config){.wl = t->row->wl,
+			                                .model = t->row->model,
+			                                .layout = &st->env->layout,
+			                                .sparse = &st->env->sparse,
+			                                .cpu = &st->env->cpu};
+			wl_args_init(&t->cfg.args, t->cfg.wl);
+			wl_args_scale(&t->cfg.args, t->cfg.wl, st->o->scale);
+			t->cfg.args.seed = st->o->seed;
+			task_start(st, t);
 		}
+		for (unsigned i = 0; i < k; i++)
+			task_finish(st, &tasks[i]);
+		cli_progress_update(&prog, base + k);
 	}
 	cli_progress_end(&prog);
+	free(tasks);
+	return 0;
+}
+
+int cmd_compare_models(int argc, char **argv)
+{
+	struct cm_opts o = {.cpu = RUN_DEFAULT_CPU,
+	                    .layout = RUN_DEFAULT_LAYOUT,
+	                    .scale = 1.0,
+	                    .seed = 1,
+	                    .jobs = default_jobs()};
+	struct cm_row rows[32 * SPARSE_NR_MODELS];
+	struct run_env env;
+	struct db_cli dbc;
+	unsigned n;
+	int rc;
+
+	db_cli_init(&dbc);
+	if ((rc = parse_opts(argc, argv, &o, &dbc)) ||
+	    (rc = run_env_load(&env, "compare-models", o.cpu, o.layout, o.sets, o.nsets)))
+		return rc < 0 ? CLI_EXIT_OK : rc;
+	struct cm_state st = {.o = &o, .env = &env, .dbc = &dbc};
+	n = plan_rows(&o, rows);
+	if ((rc = run_all(&st, rows, n))) {
+		run_env_fini(&env);
+		return rc;
+	}
+	if (st.recorded)
+		cli_info("recorded runs %lld-%lld in %s", (long long)st.first_run,
+		         (long long)st.last_run, dbc.path);
 	if (o.fmt == CLI_FMT_TABLE)
 		printf("memory models on layout %s, cpu %s, scale %g (cycles relative to "
 		       "vmemmap-2m)\n",
 		       env.layout_name, env.cpu_name, o.scale);
 	print_rows(rows, n, o.fmt);
 	run_env_fini(&env);
-	free(res);
-	if (failed) {
-		cli_error("%u of %u runs failed", failed, n);
+	if (st.failed) {
+		cli_error("%u of %u runs failed", st.failed, n);
 		return CLI_EXIT_FAIL;
 	}
-	if (unsupported)
-		cli_warn("%u of %u runs not possible on this layout (see above)", unsupported, n);
+	if (st.unsupported)
+		cli_warn("%u of %u runs not possible on this layout (see above)", st.unsupported,
+		         n);
 	return CLI_EXIT_OK;
 }

@@ -116,8 +116,8 @@ static int record_result(struct db_cli *dbc, const struct wl_desc *wl,
 	                                                  .nr_extra = n});
 }
 
-int run_recorded(struct db_cli *dbc, const char *kind, const struct run_env *env,
-                 struct wl_run_config *cfg, struct wl_run_result *res, struct vmemsim_err *err)
+int run_record_begin(struct db_cli *dbc, const char *kind, const struct run_env *env,
+                     const struct wl_run_config *cfg, struct vmemsim_err *err)
 {
 	char *text = config_text(env, cfg);
 	struct db_run_info info = {.kind = kind,
@@ -134,13 +134,33 @@ int run_recorded(struct db_cli *dbc, const char *kind, const struct run_env *env
 	free(text);
 	if (rc) /* db_cli printed why; an empty message tells the caller not to */
 		return vmemsim_errf(err, VMEMSIM_EIO, "%s", "");
-	if ((rc = wl_run(cfg, res, err))) {
-		db_cli_fail(dbc, err->msg);
-		return rc;
+	return 0;
+}
+
+int run_record_end(struct db_cli *dbc, const struct wl_run_config *cfg,
+                   const struct wl_run_result *res, int run_rc, const struct vmemsim_err *run_err,
+                   struct vmemsim_err *err)
+{
+	if (run_rc) {
+		db_cli_fail(dbc, run_err->msg);
+		return 0;
 	}
 	if (record_result(dbc, cfg->wl, res))
 		return vmemsim_errf(err, VMEMSIM_EIO, "%s", "");
 	return 0;
+}
+
+int run_recorded(struct db_cli *dbc, const char *kind, const struct run_env *env,
+                 struct wl_run_config *cfg, struct wl_run_result *res, struct vmemsim_err *err)
+{
+	int rc;
+
+	if ((rc = run_record_begin(dbc, kind, env, cfg, err)))
+		return rc;
+	rc = wl_run(cfg, res, err);
+	if (run_record_end(dbc, cfg, res, rc, err, err))
+		return VMEMSIM_EIO;
+	return rc;
 }
 
 /* ---- --record: tee the measure phase into a .vtr trace ------------------- */

@@ -40,6 +40,17 @@ void run_env_fini(struct run_env *env);
 int run_recorded(struct db_cli *dbc, const char *kind, const struct run_env *env,
                  struct wl_run_config *cfg, struct wl_run_result *res, struct vmemsim_err *err);
 
+/* The same in two steps, for callers that run wl_run() elsewhere (threads):
+ * begin inserts the 'running' row (call it before the work); end marks the
+ * run done with its results, or failed with run_err when run_rc != 0.  Both
+ * return 0 or VMEMSIM_EIO / VMEMSIM_ENOMEM (a database problem, already
+ * printed when the message is empty).  One struct db_cli per run in flight. */
+int run_record_begin(struct db_cli *dbc, const char *kind, const struct run_env *env,
+                     const struct wl_run_config *cfg, struct vmemsim_err *err);
+int run_record_end(struct db_cli *dbc, const struct wl_run_config *cfg,
+                   const struct wl_run_result *res, int run_rc, const struct vmemsim_err *run_err,
+                   struct vmemsim_err *err);
+
 /* Cycles per operation of the workload (cycles / guest ops). */
 double run_cycles_per_op(const struct wl_run_result *res);
 
