@@ -35,7 +35,14 @@ uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, unsigned *lvl)
 	/* The lower levels' sets are independent host loads: issue them together. */
 	for (i = 1; i < m->nr_caches; i++) {
 		struct sa *sa = &m->cache[i].sa;
-		__builtin_prefetch(sa->tag + (size_t)sa_set(sa, line) * sa->ways);
+		uint32_t set = sa_set(sa, line);
+		const uint64_t *t = sa->tag + (size_t)set * sa->ways;
+
+		__builtin_prefetch(t);
+		__builtin_prefetch(t + sa->ways - 1);
+		__builtin_prefetch(&sa->set_mru[set]);
+		if (sa->order)
+			__builtin_prefetch(&sa->order[set]);
 	}
 	for (i = 1; i < m->nr_caches; i++) {
 		struct sa *sa = &m->cache[i].sa;

@@ -48,6 +48,7 @@ static int mmu_alloc_pwcs(struct mmu *m)
 		rc = sa_init(&m->pwc[l].sa, c->entries, c->ways, c->repl, m->cfg.seed + 8 + l);
 		if (rc < 0)
 			return rc;
+		sa_set_sig_key(&m->pwc[l].sa, 12, 0); /* the VA prefix, not the PCID */
 		m->pwc[l].val = calloc(c->entries, sizeof(uint64_t));
 		if (!m->pwc[l].val)
 			return VMEMSIM_ENOMEM;
@@ -142,7 +143,7 @@ static void pwc_flush(struct mmu *m, int pcid)
 		for (e = 0; e < sa->sets * sa->ways; e++)
 			if (pcid < 0 || (sa->tag[e] != SA_INVALID &&
 			                 (sa->tag[e] & TLB_PCID_MASK) == (uint64_t)pcid))
-				sa->tag[e] = SA_INVALID;
+				sa_invalidate(sa, e);
 	}
 }
 

@@ -9,6 +9,10 @@
 
 #include "mmu.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* For the hot path: inline even where the compiler's size heuristics balk. */
 #define MMU_HOT static inline __attribute__((always_inline))
 
@@ -70,6 +74,12 @@ static inline bool pt_table_in_phys(const struct mmu_phys *phys, uint64_t table)
  *     array, victim = next() % ways).  True LRU keeps, for up to 16 ways, the
  *     recency order of the set as 4-bit way numbers in one word (nibble 0 the
  *     most recent); above 16 ways, a last-touch clock per way.
+ *   - Each way also has an 8-bit signature of its tag (0 = invalid), kept
+ *     in a 16-byte-aligned row per set; a lookup compares 16 signatures at
+ *     once and reads only the tags whose signature matches, so a miss in a
+ *     16-way LLC set touches 16 bytes instead of 128.  The signature of a
+ *     key is a hash of (key >> sig_shift) & ~sig_clear: bits that the two
+ *     keys of a lookup may differ in (PCID, the global bit) are left out.
  *   - mru is the entry touched last in the whole array and set_mru[s] the
  *     way touched last in set s (way 0 at start: the initial LRU/PLRU state
  *     ranks way 0 most recent, so the invariant holds from the start).  Re-touching either changes no LRU/PLRU
@@ -94,6 +104,10 @@ struct sa {
 	uint64_t *plru;    /* PLRU: tree bits per set */
 	uint64_t clock;
 	uint64_t rng;
+	uint8_t *sig;        /* sets * sig_stride: 0 for an invalid way */
+	uint32_t sig_stride; /* ways rounded up to 16 */
+	uint8_t sig_shift;
+	uint64_t sig_clear;
 };
 
 int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, uint64_t seed);
@@ -101,6 +115,9 @@ void sa_fini(struct sa *sa);
 /* Fill set with key; returns the entry index (victim chosen by policy). */
 uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key);
 void sa_invalidate_all(struct sa *sa);
+void sa_invalidate(struct sa *sa, uint32_t idx);
+/* Which key bits the signature ignores (default: none). */
+void sa_set_sig_key(struct sa *sa, unsigned shift, uint64_t clear);
 /* The plain reference lookup: scan, then update replacement state. */
 int sa_lookup_slow(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2);
 void sa_touch_slow(struct sa *sa, uint32_t set, uint32_t way);
@@ -149,11 +166,37 @@ MMU_HOT void sa_touch(struct sa *sa, uint32_t set, uint32_t way)
 		sa_touch_slow(sa, set, way);
 }
 
+MMU_HOT uint8_t sa_sig(const struct sa *sa, uint64_t key)
+{
+	uint64_t h = (((key >> sa->sig_shift) & ~sa->sig_clear) * 0x9e3779b97f4a7c15ull) >> 56;
+
+	return h ? (uint8_t)h : 1;
+}
+
+/* Ways of set whose signature equals s, as a bit mask (chunk of 16 ways
+ * starting at way `from`). */
+MMU_HOT uint32_t sa_sig_match(const struct sa *sa, uint32_t set, uint32_t from, uint8_t s)
+{
+	const uint8_t *row = sa->sig + (size_t)set * sa->sig_stride + from;
+	uint32_t n = sa->ways - from < 16 ? sa->ways - from : 16;
+#if defined(__SSE2__)
+	__m128i v = _mm_load_si128((const __m128i *)row);
+	uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)s)));
+	return n == 16 ? m : m & ((1u << n) - 1);
+#else
+	uint32_t m = 0, w;
+	for (w = 0; w < n; w++)
+		m |= (uint32_t)(row[w] == s) << w;
+	return m;
+#endif
+}
+
 /* Find k1 or k2 in set; on a hit update replacement state.  -1 on a miss. */
 MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 {
 	const uint64_t *t;
-	uint32_t base, w;
+	uint32_t base, w, from;
+	uint8_t s;
 
 	if (sa->tag[sa->mru] == k1 || sa->tag[sa->mru] == k2)
 		return (int)sa->mru;
@@ -162,10 +205,16 @@ MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 	w = sa->set_mru[set];
 	if (t[w] == k1 || t[w] == k2)
 		return (int)(base + w);
-	for (w = 0; w < sa->ways; w++) {
-		if (t[w] == k1 || t[w] == k2) {
-			sa_touch(sa, set, w);
-			return (int)(base + w);
+	s = sa_sig(sa, k1);
+	for (from = 0; from < sa->ways; from += 16) {
+		uint32_t m = sa_sig_match(sa, set, from, s);
+		while (m) {
+			w = from + (uint32_t)__builtin_ctz(m);
+			if (t[w] == k1 || t[w] == k2) {
+				sa_touch(sa, set, w);
+				return (int)(base + w);
+			}
+			m &= m - 1;
 		}
 	}
 	return -1;

@@ -11,8 +11,10 @@
  *      a set are distinct, <= clock, and set_mru's is the largest.
  *  (4) PLRU: only bits 1..ways-1 of a set's tree word are used.
  *  (5) mru < sets * ways and set_mru[s] < ways.
+ *  (6) a way's signature is 0 when its tag is SA_INVALID, else sa_sig(tag).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "mmu_internal.h"
 
@@ -71,13 +73,15 @@ int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, 
 	sa->nibble = repl == MMU_REPL_LRU && ways <= SA_NIBBLE_LRU_MAX;
 	sa->tag = malloc(sizeof(*sa->tag) * entries);
 	sa->set_mru = calloc(sa->sets, sizeof(*sa->set_mru));
+	sa->sig_stride = (ways + 15) & ~15u;
+	sa->sig = aligned_alloc(16, (size_t)sa->sets * sa->sig_stride);
 	if (sa->nibble)
 		sa->order = calloc(sa->sets, sizeof(*sa->order));
 	else if (repl == MMU_REPL_LRU)
 		sa->stamp = calloc(entries, sizeof(*sa->stamp));
 	if (repl == MMU_REPL_PLRU)
 		sa->plru = calloc(sa->sets, sizeof(*sa->plru));
-	if (!sa->tag || !sa->set_mru || (sa->nibble && !sa->order) ||
+	if (!sa->tag || !sa->set_mru || !sa->sig || (sa->nibble && !sa->order) ||
 	    (repl == MMU_REPL_LRU && !sa->nibble && !sa->stamp) ||
 	    (repl == MMU_REPL_PLRU && !sa->plru)) {
 		sa_fini(sa);
@@ -85,6 +89,7 @@ int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, 
 	}
 	for (i = 0; i < entries; i++)
 		sa->tag[i] = SA_INVALID;
+	memset(sa->sig, 0, (size_t)sa->sets * sa->sig_stride);
 	sa_reset_policy(sa);
 	return 0;
 }
@@ -92,6 +97,7 @@ int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, 
 void sa_fini(struct sa *sa)
 {
 	free(sa->tag);
+	free(sa->sig);
 	free(sa->set_mru);
 	free(sa->order);
 	free(sa->stamp);
@@ -105,6 +111,21 @@ void sa_invalidate_all(struct sa *sa)
 
 	for (i = 0; i < n; i++)
 		sa->tag[i] = SA_INVALID;
+	memset(sa->sig, 0, (size_t)sa->sets * sa->sig_stride);
+}
+
+void sa_invalidate(struct sa *sa, uint32_t idx)
+{
+	uint32_t set = idx / sa->ways;
+
+	sa->tag[idx] = SA_INVALID;
+	sa->sig[(size_t)set * sa->sig_stride + idx % sa->ways] = 0;
+}
+
+void sa_set_sig_key(struct sa *sa, unsigned shift, uint64_t clear)
+{
+	sa->sig_shift = (uint8_t)shift;
+	sa->sig_clear = clear;
 }
 
 /*
@@ -175,11 +196,13 @@ int sa_lookup_slow(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 
 static uint32_t sa_victim(struct sa *sa, uint32_t set)
 {
-	uint32_t base = set * sa->ways, w;
+	uint32_t w;
 
-	for (w = 0; w < sa->ways; w++)
-		if (sa->tag[base + w] == SA_INVALID)
-			return w;
+	for (w = 0; w < sa->ways; w += 16) {
+		uint32_t m = sa_sig_match(sa, set, w, 0);
+		if (m)
+			return w + (uint32_t)__builtin_ctz(m);
+	}
 	switch (sa->repl) {
 	case MMU_REPL_LRU: return sa_lru_victim(sa, set);
 	case MMU_REPL_PLRU: return sa_plru_victim(sa, set);
@@ -192,6 +215,7 @@ uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
 	uint32_t way = sa_victim(sa, set);
 
 	sa->tag[set * sa->ways + way] = key;
+	sa->sig[(size_t)set * sa->sig_stride + way] = sa_sig(sa, key);
 	sa_touch(sa, set, way);
 	return set * sa->ways + way;
 }
@@ -225,6 +249,14 @@ int sa_check(const struct sa *sa, const char *name, struct vmemsim_err *err)
 					    "%s: set %u: ways %u and %u share an LRU stamp", name,
 					    s, i, j);
 			}
+		}
+		for (i = 0; i < w; i++) {
+			uint8_t want = t[i] == SA_INVALID ? 0 : sa_sig(sa, t[i]);
+			if (sa->sig[(size_t)s * sa->sig_stride + i] != want)
+				return vmemsim_errf(
+				    err, VMEMSIM_ECORRUPT,
+				    "%s: set %u way %u: signature %#x, tag says %#x", name, s, i,
+				    sa->sig[(size_t)s * sa->sig_stride + i], want);
 		}
 		if (sa->set_mru[s] >= w)
 			return vmemsim_errf(err, VMEMSIM_ECORRUPT,

@@ -30,6 +30,8 @@ int tlb_level_init(struct tlb_level *l, const struct mmu_tlb_level_config *c, ui
 		rc = sa_init(&a->sa, ac->entries, ac->ways, ac->repl, seed + i);
 		if (rc < 0)
 			goto fail;
+		/* Signatures see vpn and page size, not the PCID or global bit. */
+		sa_set_sig_key(&a->sa, 12, TLB_GLOBAL >> 12);
 		a->ent = calloc(ac->entries, sizeof(*a->ent));
 		if (!a->ent) {
 			sa_fini(&a->sa);
@@ -110,9 +112,9 @@ void tlb_invlpg(struct tlb_level *l, uint64_t va, uint16_t pcid)
 			uint64_t k = tlb_key(va, (enum mmu_page_size)a->ps[j]);
 			uint32_t set = tlb_set(a, k), w;
 			for (w = 0; w < a->sa.ways; w++) {
-				uint64_t *t = &a->sa.tag[set * a->sa.ways + w];
-				if (*t == (k | pcid) || *t == (k | TLB_GLOBAL))
-					*t = SA_INVALID;
+				uint64_t t = a->sa.tag[set * a->sa.ways + w];
+				if (t == (k | pcid) || t == (k | TLB_GLOBAL))
+					sa_invalidate(&a->sa, set * a->sa.ways + w);
 			}
 		}
 	}
@@ -131,9 +133,9 @@ void tlb_flush(struct tlb_level *l, bool globals, int pcid)
 				continue;
 			if (t & TLB_GLOBAL) {
 				if (globals)
-					sa->tag[e] = SA_INVALID;
+					sa_invalidate(sa, e);
 			} else if (pcid < 0 || (t & TLB_PCID_MASK) == (uint64_t)pcid) {
-				sa->tag[e] = SA_INVALID;
+				sa_invalidate(sa, e);
 			}
 		}
 	}

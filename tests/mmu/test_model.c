@@ -364,6 +364,8 @@ Test(cache, check_reports_a_tlb_entry_in_the_wrong_set)
 		while (sa->tag[e] == SA_INVALID)
 			e++;
 		sa->tag[e] += 1ull << 16;
+		sa->sig[(size_t)(e / sa->ways) * sa->sig_stride + e % sa->ways] =
+		    sa_sig(sa, sa->tag[e]);
 	}
 	cr_expect_eq(mmu_check(tm, &err), VMEMSIM_ECORRUPT);
 	cr_expect(strstr(err.msg, "wrong set") != NULL, "%s", err.msg);

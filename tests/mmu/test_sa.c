@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mmu/mmu_internal.h"
 
@@ -271,4 +272,28 @@ Test(sa, tlb_fast_lookup_agrees_with_reference_lookup)
 	cr_expect_eq(tlb_level_check(&fast, "fast", 1, NULL), 0);
 	tlb_level_fini(&fast);
 	tlb_level_fini(&ref);
+}
+
+Test(sa, signatures_follow_fills_and_invalidations)
+{
+	struct sa sa;
+	struct vmemsim_err err = {0};
+	uint32_t i;
+
+	/* 72 ways (Zen 4's fully associative L1 DTLB): five 16-byte rows. */
+	cr_assert_eq(sa_init(&sa, 72, 72, MMU_REPL_LRU, 1), 0);
+	cr_expect_eq(sa.sig_stride, 80);
+	for (i = 0; i < 72; i++)
+		cr_expect_eq(sa_fill(&sa, 0, 1000 + i * 7), i);
+	for (i = 0; i < 72; i++)
+		cr_expect_eq(sa_lookup(&sa, 0, 1000 + i * 7, 1000 + i * 7), (int)i);
+	cr_expect_eq(sa_lookup(&sa, 0, 5, 5), -1);
+	sa_invalidate(&sa, 40);
+	cr_expect_eq(sa_lookup(&sa, 0, 1000 + 40 * 7, 1000 + 40 * 7), -1);
+	cr_expect_eq(sa_fill(&sa, 0, 9), 40); /* the invalid way is filled first */
+	cr_expect_eq(sa_check(&sa, "fa72", &err), 0, "%s", err.msg);
+	sa.sig[3] ^= 0x10;
+	cr_expect_eq(sa_check(&sa, "fa72", &err), VMEMSIM_ECORRUPT);
+	cr_expect(strstr(err.msg, "signature") != NULL, "%s", err.msg);
+	sa_fini(&sa);
 }
