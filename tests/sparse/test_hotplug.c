@@ -222,3 +222,27 @@ Test(sparse_hotplug, machine_reports_padding_per_mode)
 		sparse_machine_destroy(m);
 	}
 }
+
+/* 8 GiB of pmem needs 128 MiB of memmap in RAM; 64 MiB of RAM cannot hold
+ * it: the build fails naming the device range, and frees everything (the
+ * ASan build checks for leaks). */
+Test(sparse_hotplug, device_memmap_larger_than_ram_fails_the_build_cleanly)
+{
+	struct sparse_layout l;
+	struct sparse_machine *m = NULL;
+	struct vmemsim_err err = {0};
+
+	sparse_layout_init(&l);
+	add_range(&l, 0, 64 * MiB, 0, SPARSE_RANGE_RAM);
+	add_range(&l, 1 * GiB, 9 * GiB, 0, SPARSE_RANGE_DEVICE);
+	l.scratch_size = 0;
+	cr_assert_eq(sparse_machine_create(&m, &l, SPARSE_MODEL_VMEMMAP_2M, NULL, &err),
+	             VMEMSIM_ENOMEM);
+	cr_assert(strstr(err.msg, "device range 1"), "%s", err.msg);
+	cr_assert_null(m);
+	/* with the memmap in the device itself it fits */
+	cr_assert_eq(sparse_machine_create(&m, &l, SPARSE_MODEL_VMEMMAP_ALTMAP, NULL, &err), 0,
+	             "%s", err.msg);
+	cr_assert_eq(sparse_machine_stats(m)->bytes[SPARSE_USE_MEMMAP_ALTMAP], 128 * MiB);
+	sparse_machine_destroy(m);
+}
