@@ -252,6 +252,24 @@ static char *make_metadata(const char *user, json_t *base, struct vmemsim_err *e
 	return text;
 }
 
+/* Metadata of a converted trace: a .vtr keeps its own (a kernel trace must
+ * still name its layout and model), others say where they came from. */
+static json_t *convert_base(const struct trace_reader *r, const char *path)
+{
+	const struct trace_info *info = trace_reader_info(r);
+	json_t *base = NULL;
+
+	if (info->format == TRACE_FMT_VTR && info->metadata && *info->metadata)
+		base = json_loads(info->metadata, 0, NULL);
+	if (!json_is_object(base)) {
+		json_decref(base);
+		base = json_pack("{s:s}", "source", trace_format_name(info->format));
+	}
+	json_object_set_new(base, "converted_from", json_string(path));
+	json_object_set_new(base, "vmemsim_version", json_string(VMEMSIM_VERSION));
+	return base;
+}
+
 static void report_written(const char *path, struct trace_writer_opts *wo, uint64_t n)
 {
 	(void)wo;
@@ -277,11 +295,7 @@ static int trace_convert_cmd(int argc, char **argv)
 		return cli_usage_error("trace convert", "-o OUT.vtr is required");
 	if (trace_open(&r, argv[optind], o.fmt, o.flags, &err))
 		return cli_fail(&err);
-	meta = make_metadata(
-	    o.metadata,
-	    json_pack("{s:s,s:s,s:s}", "source", trace_format_name(trace_reader_info(r)->format),
-	              "converted_from", argv[optind], "vmemsim_version", VMEMSIM_VERSION),
-	    &err);
+	meta = make_metadata(o.metadata, convert_base(r, argv[optind]), &err);
 	if (!meta) {
 		trace_close(r);
 		return cli_fail(&err);
