@@ -10,6 +10,11 @@
  * The table is open-addressed with linear probing, grown at half load.  A
  * slot is empty when size == 0 (Unicorn never reports an empty block for code
  * that runs; such a report is answered with a shared empty entry, uncached).
+  * A rep-prefixed string instruction ends its block, and QEMU executes each
+ * further iteration as a block of its own at the same address; rep_va marks
+ * such a block end so the hook counts the instruction once (as hardware
+ * retires it once) instead of once per iteration.
+ *
  * Self-modifying code is not supported: a block whose bytes change but whose
  * (address, size) do not keeps its old decode (guests do not do this).
  */
@@ -62,6 +67,29 @@ static int bc_grow(struct emu_block_cache *bc)
 	return 0;
 }
 
+/* Is the instruction at code[0..len) a rep/repe/repne string instruction
+ * (movs, cmps, stos, lods, scas, ins, outs)? */
+static bool is_rep_string(const uint8_t *code, size_t len)
+{
+	bool rep = false;
+	size_t i = 0;
+	for (; i < len; i++) {
+		uint8_t c = code[i];
+		if (c == 0xf2 || c == 0xf3)
+			rep = true;
+		else if (!(c == 0x66 || c == 0x67 || c == 0xf0 || c == 0x2e || c == 0x36 ||
+		           c == 0x3e || c == 0x26 || c == 0x64 || c == 0x65))
+			break;
+	}
+	if (i < len && (code[i] & 0xf0) == 0x40) /* REX */
+		i++;
+	if (!rep || i >= len)
+		return false;
+	uint8_t op = code[i];
+	return (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) ||
+	       (op >= 0x6c && op <= 0x6f);
+}
+
 /* Decode size bytes at va into b (b->va/size set by the caller).  Capstone 4
  * may not know an instruction Unicorn executes: the undecoded tail then counts
  * as one instruction, so counts stay an honest lower bound. */
@@ -89,6 +117,8 @@ static int bc_decode(struct emu *e, struct emu_block *b, uint64_t va, uint32_t s
 			break;
 	}
 	free(b->insn_off);
+	b->rep_va =
+	    n && is_rep_string(e->scratch + off[n - 1], size - off[n - 1]) ? va + off[n - 1] : 0;
 	b->insn_off = off;
 	b->nr_insns = n;
 	b->va = va;

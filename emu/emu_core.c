@@ -52,6 +52,8 @@ static void emu_retire_cur(struct emu *e, uint64_t upto_pc)
 	if (!e->have_cur)
 		return;
 	uint64_t n = upto_pc ? emu_insns_before(&e->cur, upto_pc) : e->cur.nr_insns;
+	if (e->cur_cont && n) /* the rep instruction was counted when it began */
+		n--;
 	e->insns += n;
 	if (e->mmu && n)
 		mmu_retire(e->mmu, e->cur.va, n);
@@ -114,7 +116,12 @@ static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
 		emu_stop_run(e, EMU_STOP_UNICORN);
 		return;
 	}
-	if (e->max_insns && e->insns + b->nr_insns > e->max_insns) {
+	/* QEMU runs each iteration of a rep string instruction as its own
+	 * block at the instruction's address: such a re-entry continues the
+	 * instruction already counted and fetched (emu_blocks.c) */
+	bool cont = va == e->rep_next;
+	e->rep_next = b->rep_va;
+	if (e->max_insns && e->insns + b->nr_insns - cont > e->max_insns) {
 		emu_stop_run(e, EMU_STOP_INSN_LIMIT);
 		return;
 	}
@@ -127,7 +134,8 @@ static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
 	}
 	e->blocks++;
 	e->block_va = va;
-	if (!emu_fetch_pages(e, b))
+	e->cur_cont = cont;
+	if (!cont && !emu_fetch_pages(e, b))
 		return;
 	e->cur = *b;
 	e->have_cur = true;
@@ -475,6 +483,8 @@ static void emu_run_reset(struct emu *e, const struct emu_budget *budget)
 	e->insns = e->loads = e->stores = e->fetches = e->blocks = 0;
 	e->block_va = 0;
 	e->split_left = 0;
+	e->rep_next = 0;
+	e->cur_cont = false;
 	memset(&e->fault, 0, sizeof(e->fault));
 	e->max_insns = budget ? budget->max_instructions : 0;
 	e->deadline = budget && budget->max_seconds > 0 ? emu_now() + budget->max_seconds : 0;

@@ -27,6 +27,7 @@ struct emu_block {
 	uint32_t size; /* bytes, as Unicorn reported */
 	uint32_t nr_insns;
 	uint16_t *insn_off; /* nr_insns offsets, owned by the cache */
+	uint64_t rep_va;    /* VA of the last instruction if it is a rep string op, else 0 */
 };
 
 struct emu_block_cache {
@@ -66,11 +67,13 @@ struct emu {
 	uint64_t loads, stores, fetches, blocks;
 	emu_record_fn record;
 	void *record_ctx;
-	struct emu_block cur;            /* the block being executed (a copy: slots move) */
-	bool have_cur;                   /* cur's instructions are not yet retired */
-	uint32_t time_check;             /* blocks until the next clock read */
-	double deadline;                 /* monotonic seconds, 0 = none */
-	uint32_t split_left, split_size; /* page-crossing load echoes to drop */
+	struct emu_block cur;    /* the block being executed (a copy: slots move) */
+	bool have_cur, cur_cont; /* cur_cont: cur continues a rep (see hook_block) */
+	uint64_t rep_next;
+	    /* rep_va of the block last entered */ /* cur's instructions are not yet retired */
+	uint32_t time_check;                       /* blocks until the next clock read */
+	double deadline;                           /* monotonic seconds, 0 = none */
+	uint32_t split_left, split_size;           /* page-crossing load echoes to drop */
 	uint64_t split_lo;
 	enum emu_stop stop;
 	struct emu_fault_report fault;

@@ -308,3 +308,40 @@ Test(emu_run, the_empty_hook_baseline_counts_accesses_but_not_instructions)
 	cr_assert_eq(res.instructions, 0);
 	fx_fini(&f);
 }
+
+/* QEMU runs every iteration of a rep string instruction as a block of its
+ * own; the instruction still retires once, and is fetched once. */
+Test(emu_run, a_rep_string_instruction_retires_once_whatever_its_count)
+{
+	struct fx f;
+	fx_init(&f, false, NULL);
+	uint64_t src = PAGE_OFFSET + DATA_PA, dst = src + SZ_1M;
+	uint8_t pattern[100];
+	for (int i = 0; i < 100; i++)
+		pattern[i] = (uint8_t)(i * 7 + 1);
+	cr_assert_eq(emu_write(f.emu, src, pattern, sizeof(pattern), &f.err), 0);
+	struct emu_result res;
+	uint64_t args[] = {dst, src, 100};
+	cr_assert_eq(fx_call(&f, "rep_copy", args, 3, NULL, &res), 0, "%s", f.err.msg);
+	cr_assert_eq(res.instructions, 4, "mov, rep movsb, ret, hlt");
+	cr_assert_eq(res.loads, 100 + 1);
+	cr_assert_eq(res.stores, 100);
+	cr_assert_eq(res.fetches, 3, "[mov, rep movsb], [ret], [hlt]");
+	uint8_t out[100];
+	cr_assert_eq(emu_read(f.emu, dst, out, sizeof(out), &f.err), 0);
+	cr_assert_arr_eq(out, pattern, sizeof(pattern));
+	/* with a zero count the instruction still retires, touching nothing */
+	uint64_t zargs[] = {dst, 0};
+	cr_assert_eq(fx_call(&f, "rep_zero", zargs, 2, NULL, &res), 0, "%s", f.err.msg);
+	cr_assert_eq(res.instructions, 5);
+	cr_assert_eq(res.stores, 0);
+	uint64_t zargs2[] = {dst, 9};
+	cr_assert_eq(fx_call(&f, "rep_zero", zargs2, 2, NULL, &res), 0, "%s", f.err.msg);
+	cr_assert_eq(res.instructions, 5);
+	cr_assert_eq(res.stores, 9);
+	cr_assert_eq(emu_read(f.emu, dst, out, 72, &f.err), 0);
+	for (int i = 0; i < 72; i++)
+		cr_assert_eq(out[i], 0);
+	cr_assert_eq(out[72], pattern[72]);
+	fx_fini(&f);
+}

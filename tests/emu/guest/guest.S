@@ -81,6 +81,26 @@ cross_load:
 	ret
 	.size cross_load, . - cross_load
 
+/* rep_copy(dst, src, n): n bytes with one rep movsb: 3 instructions for
+ * any n (hardware retires a rep string instruction once). */
+	.globl rep_copy
+	.type rep_copy, @function
+rep_copy:
+	mov rcx, rdx
+	rep movsb
+	ret
+	.size rep_copy, . - rep_copy
+
+/* rep_zero(dst, n): n quadwords zeroed with rep stosq: 4 instructions. */
+	.globl rep_zero
+	.type rep_zero, @function
+rep_zero:
+	mov rcx, rsi
+	xor eax, eax
+	rep stosq
+	ret
+	.size rep_zero, . - rep_zero
+
 /* spin(): never returns (budget tests). */
 	.globl spin
 	.type spin, @function
