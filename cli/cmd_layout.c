@@ -84,6 +84,30 @@ static void print_ranges(const struct sparse_machine *m)
 	}
 }
 
+/* "Initmem setup node N": RAM per node and the node's pfn span. */
+static void print_nodes(const struct sparse_layout *l)
+{
+	for (unsigned nid = 0; nid < SPARSE_MAX_NUMNODES; nid++) {
+		uint64_t ram = 0, lo = UINT64_MAX, hi = 0;
+		unsigned n = 0;
+		char a[32];
+		for (unsigned i = 0; i < l->nr_ranges; i++) {
+			const struct sparse_range *r = &l->ranges[i];
+			if (r->nid != nid || r->kind == SPARSE_RANGE_DEVICE)
+				continue;
+			ram += r->kind == SPARSE_RANGE_RAM ? r->end - r->start : 0;
+			lo = r->start < lo ? r->start : lo;
+			hi = r->end > hi ? r->end : hi;
+			n++;
+		}
+		if (!n)
+			continue;
+		size_str(a, sizeof(a), ram);
+		printf("Initmem setup node %u [mem 0x%016llx-0x%016llx]: %s RAM in %u ranges\n",
+		       nid, (unsigned long long)lo, (unsigned long long)hi - 1, a, n);
+	}
+}
+
 static void print_report(const struct sparse_machine *m, const struct sparse_params *p, double secs)
 {
 	const struct sparse_stats *st = sparse_machine_stats(m);
@@ -96,6 +120,7 @@ static void print_report(const struct sparse_machine *m, const struct sparse_par
 	printf("vmemsim layout: %s, memory model %s, %u-level paging\n",
 	       sparse_machine_layout(m)->name, sparse_model_name(model), p->pgtable_levels);
 	print_ranges(m);
+	print_nodes(sparse_machine_layout(m));
 	size_str(a, sizeof(a), st->ram_bytes);
 	size_str(b, sizeof(b), st->device_bytes);
 	size_str(c, sizeof(c), (uint64_t)bp->end_pfn << 12);
