@@ -104,6 +104,7 @@ struct sa {
 	uint64_t *plru;    /* PLRU: tree bits per set */
 	uint64_t clock;
 	uint64_t rng;
+	uint64_t evicted;    /* the tag the last sa_fill replaced (SA_INVALID: none) */
 	uint8_t *sig;        /* sets * sig_stride: 0 for an invalid way */
 	uint32_t sig_stride; /* ways rounded up to 16 */
 	uint8_t sig_shift;
@@ -249,6 +250,7 @@ struct tlb_array {
 	struct tlb_ent *ent;
 	unsigned ps_mask, nps;
 	uint8_t ps[MMU_NR_PAGE_SIZES];
+	uint32_t nr_valid[MMU_NR_PAGE_SIZES]; /* valid entries per page size: 0 skips the probe */
 };
 
 struct tlb_level {
@@ -272,6 +274,11 @@ void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool global,
 void tlb_invlpg(struct tlb_level *l, uint64_t va, uint16_t pcid);
 /* Drop entries: all (globals too), or the non-global ones of pcid (pcid < 0: of every PCID). */
 void tlb_flush(struct tlb_level *l, bool globals, int pcid);
+/* The page size a valid TLB tag holds. */
+static inline unsigned tlb_tag_ps(uint64_t tag)
+{
+	return (unsigned)(tag >> 12) & 3;
+}
 int tlb_level_check(const struct tlb_level *l, const char *name, unsigned nr_regions,
                     struct vmemsim_err *err);
 
@@ -284,9 +291,13 @@ MMU_HOT struct tlb_ent *tlb_lookup(struct tlb_level *l, uint64_t va, uint16_t pc
 	for (i = 0; i < l->n; i++) {
 		struct tlb_array *a = &l->a[i];
 		for (j = 0; j < a->nps; j++) {
-			uint64_t k = tlb_key(va, (enum mmu_page_size)a->ps[j]);
-			int idx =
-			    sa_lookup(&a->sa, sa_set(&a->sa, k >> 16), k | pcid, k | TLB_GLOBAL);
+			uint64_t k;
+			int idx;
+
+			if (!a->nr_valid[a->ps[j]])
+				continue;
+			k = tlb_key(va, (enum mmu_page_size)a->ps[j]);
+			idx = sa_lookup(&a->sa, sa_set(&a->sa, k >> 16), k | pcid, k | TLB_GLOBAL);
 			if (idx >= 0)
 				return &a->ent[idx];
 		}

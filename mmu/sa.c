@@ -214,6 +214,7 @@ uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
 {
 	uint32_t way = sa_victim(sa, set);
 
+	sa->evicted = sa->tag[set * sa->ways + way];
 	sa->tag[set * sa->ways + way] = key;
 	sa->sig[(size_t)set * sa->sig_stride + way] = sa_sig(sa, key);
 	sa_touch(sa, set, way);

@@ -6,10 +6,13 @@
  *  (1) a valid entry's page size is one its array holds, and the entry sits
  *      in set vpn % sets of that array;
  *  (2) fill[ps] is the first array holding ps, or -1;
- *  (3) a global entry carries no PCID; a non-global one no global bit.
+ *  (3) a global entry carries no PCID; a non-global one no global bit;
+ *  (4) nr_valid[ps] counts the valid entries of size ps (a probe of a size
+ *      with none is skipped), so every fill and drop goes through here.
  * Lookup probes arrays in order and, inside an array, its sizes from 4K up.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "mmu_internal.h"
 
@@ -99,7 +102,16 @@ void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool global,
 	a = &l->a[ai];
 	k = tlb_key(va, (enum mmu_page_size)src->ps);
 	idx = sa_fill(&a->sa, tlb_set(a, k), k | (global ? TLB_GLOBAL : pcid));
+	if (a->sa.evicted != SA_INVALID)
+		a->nr_valid[tlb_tag_ps(a->sa.evicted)]--;
+	a->nr_valid[src->ps]++;
 	a->ent[idx] = *src;
+}
+
+static void tlb_drop(struct tlb_array *a, uint32_t e)
+{
+	a->nr_valid[tlb_tag_ps(a->sa.tag[e])]--;
+	sa_invalidate(&a->sa, e);
 }
 
 void tlb_invlpg(struct tlb_level *l, uint64_t va, uint16_t pcid)
@@ -114,7 +126,7 @@ void tlb_invlpg(struct tlb_level *l, uint64_t va, uint16_t pcid)
 			for (w = 0; w < a->sa.ways; w++) {
 				uint64_t t = a->sa.tag[set * a->sa.ways + w];
 				if (t == (k | pcid) || t == (k | TLB_GLOBAL))
-					sa_invalidate(&a->sa, set * a->sa.ways + w);
+					tlb_drop(a, set * a->sa.ways + w);
 			}
 		}
 	}
@@ -126,16 +138,16 @@ void tlb_flush(struct tlb_level *l, bool globals, int pcid)
 	uint32_t e;
 
 	for (i = 0; i < l->n; i++) {
-		struct sa *sa = &l->a[i].sa;
-		for (e = 0; e < sa->sets * sa->ways; e++) {
-			uint64_t t = sa->tag[e];
+		struct tlb_array *a = &l->a[i];
+		for (e = 0; e < a->sa.sets * a->sa.ways; e++) {
+			uint64_t t = a->sa.tag[e];
 			if (t == SA_INVALID)
 				continue;
 			if (t & TLB_GLOBAL) {
 				if (globals)
-					sa_invalidate(sa, e);
+					tlb_drop(a, e);
 			} else if (pcid < 0 || (t & TLB_PCID_MASK) == (uint64_t)pcid) {
-				sa_invalidate(sa, e);
+				tlb_drop(a, e);
 			}
 		}
 	}
@@ -150,9 +162,20 @@ int tlb_level_check(const struct tlb_level *l, const char *name, unsigned nr_reg
 
 	for (i = 0; i < l->n; i++) {
 		const struct tlb_array *a = &l->a[i];
+		uint32_t count[MMU_NR_PAGE_SIZES] = {0};
 		rc = sa_check(&a->sa, name, err);
 		if (rc < 0)
 			return rc;
+		for (e = 0; e < a->sa.sets * a->sa.ways; e++)
+			if (a->sa.tag[e] != SA_INVALID &&
+			    tlb_tag_ps(a->sa.tag[e]) < MMU_NR_PAGE_SIZES)
+				count[tlb_tag_ps(a->sa.tag[e])]++;
+		if (memcmp(count, a->nr_valid, sizeof(count)))
+			return vmemsim_errf(
+			    err, VMEMSIM_ECORRUPT,
+			    "%s array %u: valid-entry counts %u/%u/%u, tags say %u/%u/%u", name, i,
+			    a->nr_valid[0], a->nr_valid[1], a->nr_valid[2], count[0], count[1],
+			    count[2]);
 		for (e = 0; e < a->sa.sets * a->sa.ways; e++) {
 			uint64_t t = a->sa.tag[e];
 			unsigned ps = (unsigned)(t >> 12) & 3;
