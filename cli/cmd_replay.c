@@ -458,13 +458,29 @@ static char *config_text(const struct replay_opts *o, json_t *cpu_json, const ch
 
 /* Load the CPU (and for kernel traces the layout and model) for o; *k is
  * set to kbuf for a kernel trace, NULL for a user trace. */
+/* The trace's recorded --set overrides (metadata "sets"), then the command
+ * line's, so the command line wins.  The strings live as long as meta. */
+static unsigned merged_sets(const struct replay_opts *o, json_t *meta, char **out)
+{
+	json_t *arr = meta ? json_object_get(meta, "sets") : NULL, *v;
+	unsigned n = 0;
+	size_t i;
+
+	json_array_foreach(arr, i, v) if (json_is_string(v) && n < MAX_SETS) out[n++] =
+	    (char *)json_string_value(v);
+	for (i = 0; i < o->nsets && n < MAX_SETS; i++)
+		out[n++] = o->sets[i];
+	return n;
+}
+
 static int replay_setup(struct replay_opts *o, struct trace_reader *r, struct mmu_config *cfg,
                         json_t **cpu_json, struct replay_kernel *kbuf,
                         const struct replay_kernel **k, struct vmemsim_err *err)
 {
 	const char *text = trace_reader_info(r)->metadata;
 	json_t *meta = text && *text ? json_loads(text, 0, NULL) : NULL;
-	char *cpu_sets[MAX_SETS];
+	char *sets[MAX_SETS], *cpu_sets[MAX_SETS];
+	unsigned nsets = merged_sets(o, meta, sets);
 	bool kernel = is_kernel_trace(o, meta);
 	int rc = 0, n;
 
@@ -472,11 +488,11 @@ static int replay_setup(struct replay_opts *o, struct trace_reader *r, struct mm
 	if (!o->warmup_given && meta && json_is_integer(json_object_get(meta, "warmup_records")))
 		o->warmup = (uint64_t)json_integer_value(json_object_get(meta, "warmup_records"));
 	if (kernel) {
-		rc = kernel_resolve(o, meta, o->sets, o->nsets, kbuf, err);
+		rc = kernel_resolve(o, meta, sets, nsets, kbuf, err);
 		*k = kbuf;
 	}
 	if (!rc) {
-		n = cli_sets_for("cpu", kernel ? "cpu,layout" : "cpu", o->sets, o->nsets, cpu_sets,
+		n = cli_sets_for("cpu", kernel ? "cpu,layout" : "cpu", sets, nsets, cpu_sets,
 		                 MAX_SETS, err);
 		rc = n < 0 ? n : cli_cpu_load(o->cpu, cpu_sets, (unsigned)n, cfg, cpu_json, err);
 	}

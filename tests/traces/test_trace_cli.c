@@ -337,3 +337,25 @@ Test(trace_cli, hotspots_name_the_pc_behind_the_walks)
 	cr_assert_eq(o.status, 0, "%s", o.err);
 	cr_assert(strstr(o.out, "\n0x401000,1\n"), "%s", o.out);
 }
+
+/* A trace's recorded --set overrides (metadata "sets") apply on replay; the
+ * command line's win.  10 walks each pay the PWC latency once. */
+Test(trace_cli, recorded_sets_apply_and_the_command_line_wins)
+{
+	struct outcome o;
+	char cwd[512];
+
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	write_vmemmap_trace();
+	vm(&o,
+	   "trace convert k.lackey -o k.vtr --quiet --metadata "
+	   "'{\"layout\":\"%s/tests/traces/fixtures/kernel-vm.json\",\"memory_model\":\"vmemmap-"
+	   "2m\",\"sets\":[\"cpu.pwc.latency=100\"]}'",
+	   cwd);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	vm(&o, "replay k.vtr --no-db --quiet --csv");
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(metric(o.out, "cycles_pwc"), 100 * metric(o.out, "walks"));
+	vm(&o, "replay k.vtr --no-db --quiet --csv --set cpu.pwc.latency=7");
+	cr_assert_eq(metric(o.out, "cycles_pwc"), 7 * metric(o.out, "walks"));
+}
