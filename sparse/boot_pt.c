@@ -97,7 +97,7 @@ static bool region_is_memory(const struct sparse_machine *m, uint64_t start, uin
 }
 
 /* init_memory_mapping(start, end): split, promote, map. */
-static int init_memory_mapping(struct sparse_machine *m, uint64_t start, uint64_t end,
+int sparse_init_memory_mapping(struct sparse_machine *m, uint64_t start, uint64_t end,
                                enum sparse_pt_purpose purpose, struct vmemsim_err *err)
 {
 	unsigned mask = MMU_PS_BIT(MMU_PAGE_4K) | MMU_PS_BIT(MMU_PAGE_2M);
@@ -146,7 +146,7 @@ static int init_range_memory_mapping(struct sparse_machine *m, uint64_t start, u
 		/* can_use_brk_pgt: not while mapping the BRK itself */
 		if (s < brk_hi && brk_lo < e)
 			m->brk_end = m->brk_next;
-		rc = init_memory_mapping(m, s, e, SPARSE_PT_DIRECT_MAP, err);
+		rc = sparse_init_memory_mapping(m, s, e, SPARSE_PT_DIRECT_MAP, err);
 		m->brk_end = brk_hi;
 		if (rc < 0)
 			return rc;

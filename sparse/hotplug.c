@@ -249,9 +249,8 @@ static int hotplug_add(struct sparse_machine *m, uint64_t start_pfn, uint64_t nr
 		return rc;
 	/* arch_add_memory: the direct map first (the altmap is reached via __va) */
 	m->pt_nid = (int)nid;
-	rc = sparse_map(m, SPARSE_PT_HOTPLUG_DIRECT_MAP, sparse_va(sparse_pfn_to_pa(start_pfn)),
-	                sparse_pfn_to_pa(start_pfn), sparse_pfn_to_pa(nr_pages), MMU_PS_ALL,
-	                MMU_PROT_KERNEL_RW | PTE_G, err);
+	rc = sparse_init_memory_mapping(m, sparse_pfn_to_pa(start_pfn), sparse_pfn_to_pa(end),
+	                                SPARSE_PT_HOTPLUG_DIRECT_MAP, err);
 	for (p = start_pfn; rc == 0 && p < end;) {
 		uint64_t next = ALIGN_DOWN(p, SPARSE_PAGES_PER_SECTION) + SPARSE_PAGES_PER_SECTION;
 		uint64_t e = next < end ? next : end;

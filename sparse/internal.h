@@ -169,6 +169,8 @@ int sparse_direct_map_init(struct sparse_machine *m, struct vmemsim_err *err);
 int sparse_kernel_maps_init(struct sparse_machine *m, struct vmemsim_err *err);
 int sparse_map(struct sparse_machine *m, enum sparse_pt_purpose purpose, uint64_t va, uint64_t pa,
                uint64_t size, unsigned ps_mask, uint64_t prot, struct vmemsim_err *err);
+int sparse_init_memory_mapping(struct sparse_machine *m, uint64_t start, uint64_t end,
+                               enum sparse_pt_purpose purpose, struct vmemsim_err *err);
 void sparse_unmap(struct sparse_machine *m, enum sparse_pt_purpose purpose, uint64_t va,
                   uint64_t size);
 int sparse_memremap(struct sparse_machine *m, uint64_t pa, uint64_t size, uint64_t *kaddr,
