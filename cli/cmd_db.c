@@ -13,12 +13,16 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: vmemsim db info|check|vacuum [--db PATH] [--csv|--json]\n\n"
+	        "usage: vmemsim db info|check|vacuum [--db PATH] [--csv|--json]\n"
+	        "       vmemsim db merge [--db PATH] SOURCE.db ...\n\n"
 	        "Results database maintenance.\n"
 	        "  info     schema version, journal mode, runs by status, sizes\n"
 	        "  check    SQLite integrity and foreign keys, plus vmemsim's invariants\n"
 	        "           (no data of unfinished runs, configs are JSON); exit 1 on a problem\n"
-	        "  vacuum   rebuild the file to reclaim free pages\n\n"
+	        "  vacuum   rebuild the file to reclaim free pages (migrates an old schema)\n"
+	        "  merge    copy the runs of other results databases into this one (created\n"
+	        "           if missing), e.g. one database per node of a sweep; runs already\n"
+	        "           present are skipped\n\n"
 	        "  --db PATH   results database (default results.db)\n"
 	        "  --csv       info as CSV\n"
 	        "  --json      info as JSON\n"
@@ -101,6 +105,33 @@ static int do_vacuum(struct db *db)
 	return CLI_EXIT_OK;
 }
 
+/* Each source in its own transaction: a bad one stops the merge, and the
+ * ones before it stay merged (the message says which). */
+static int do_merge(struct db *db, int n, char **srcs)
+{
+	struct vmemsim_err err = {0};
+	struct db_merge_stats st;
+
+	for (int i = 0; i < n; i++) {
+		if (db_merge(db, srcs[i], &st, &err)) {
+			if (i)
+				cli_warn("%d of %d databases were merged before this one failed", i,
+				         n);
+			return cli_fail(&err);
+		}
+		printf("%s: %lld runs merged into %s, %lld already there\n", srcs[i],
+		       (long long)st.runs_copied, db_path(db), (long long)st.runs_skipped);
+	}
+	return CLI_EXIT_OK;
+}
+
+static unsigned open_flags(const char *action)
+{
+	if (!strcmp(action, "merge"))
+		return DB_OPEN_CREATE; /* merging into a new file is the usual case */
+	return strcmp(action, "vacuum") ? DB_OPEN_READONLY : 0;
+}
+
 int cmd_db(int argc, char **argv)
 {
 	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
@@ -124,20 +155,29 @@ int cmd_db(int argc, char **argv)
 		default: return cli_usage_error(argv[0], "unknown option");
 		}
 	}
-	if (optind != argc - 1)
-		return cli_usage_error(argv[0], "expected one action: info, check or vacuum");
-	action = argv[optind];
-	if (strcmp(action, "info") && strcmp(action, "check") && strcmp(action, "vacuum"))
-		return cli_usage_error(argv[0], "unknown action '%s' (info, check, vacuum)",
+	if (optind == argc)
+		return cli_usage_error(argv[0], "expected an action: info, check, vacuum or merge");
+	action = argv[optind++];
+	if (strcmp(action, "info") && strcmp(action, "check") && strcmp(action, "vacuum") &&
+	    strcmp(action, "merge"))
+		return cli_usage_error(argv[0], "unknown action '%s' (info, check, vacuum, merge)",
 		                       action);
-	if (db_open(&db, path, strcmp(action, "vacuum") ? DB_OPEN_READONLY : 0, &err))
+	if (!strcmp(action, "merge") ? optind == argc : optind != argc)
+		return cli_usage_error(argv[0],
+		                       !strcmp(action, "merge")
+		                           ? "merge: name the databases to merge"
+		                           : "unexpected argument '%s'",
+		                       argv[optind]);
+	if (db_open(&db, path, open_flags(action), &err))
 		return cli_fail(&err);
 	if (!strcmp(action, "info"))
 		rc = do_info(db, fmt);
 	else if (!strcmp(action, "check"))
 		rc = do_check(db);
-	else
+	else if (!strcmp(action, "vacuum"))
 		rc = do_vacuum(db);
+	else
+		rc = do_merge(db, argc - optind, argv + optind);
 	db_close(db);
 	return rc;
 }

@@ -290,6 +290,19 @@ int db_check(struct db *db, struct vmemsim_err *err);
 /* VACUUM (and a WAL checkpoint).  Needs a writable database. */
 int db_vacuum(struct db *db, struct vmemsim_err *err);
 
+/* Copy every run of the database at src_path (with its metrics, regions and
+ * hot spots, under new ids) into db, in one transaction; runs already present
+ * (same started, host, kind, version and config) are skipped, so merging a
+ * file twice is harmless.  The source is only read and must have this
+ * vmemsim's schema version (VMEMSIM_EVERSION otherwise, with how to migrate
+ * it); merging a file into itself is VMEMSIM_EINVAL.  On failure nothing is
+ * copied.  For multi-node sweeps: one database per node, merged afterwards. */
+struct db_merge_stats {
+	int64_t runs_copied, runs_skipped;
+};
+int db_merge(struct db *db, const char *src_path, struct db_merge_stats *out,
+             struct vmemsim_err *err);
+
 /* ---- Metric names ------------------------------------------------------- */
 
 /* The counter behind metric c: the same strings mmu_counter_name() returns

@@ -284,7 +284,7 @@ Test(db_cli, db_info_check_and_vacuum)
 	expect(&t, 0, NULL, "");
 	RUN(&t, "db", "frob", "--db", path);
 	expect(&t, 2, "",
-	       "vmemsim db: error: unknown action 'frob' (info, check, vacuum)\n"
+	       "vmemsim db: error: unknown action 'frob' (info, check, vacuum, merge)\n"
 	       "Try 'vmemsim db --help'.\n");
 }
 
@@ -354,4 +354,22 @@ Test(db_cli, export_of_an_old_schema_says_how_to_migrate_and_vacuum_migrates)
 	RUN(&t, "export", "--db", path, "--csv");
 	cr_assert(strstr(t.out, "\n1,x,y,0.0.9,run,"), "%s", t.out);
 	expect(&t, 0, NULL, "");
+}
+
+Test(db_cli, db_merge_reports_what_it_copied)
+{
+	struct transcript t;
+	char dst[300], out[2048];
+	fixture();
+	snprintf(dst, sizeof(dst), "%s.all", path);
+	RUN(&t, "db", "merge", "--db", dst, path, path);
+	snprintf(out, sizeof(out),
+	         "%s: 7 runs merged into %s, 0 already there\n"
+	         "%s: 0 runs merged into %s, 7 already there\n",
+	         path, dst, path, dst);
+	expect(&t, 0, out, "");
+	RUN(&t, "db", "merge", "--db", dst);
+	expect(&t, 2, "",
+	       "vmemsim db: error: merge: name the databases to merge\n"
+	       "Try 'vmemsim db --help'.\n");
 }
