@@ -22,8 +22,9 @@
  * for what the counts include and the approximations.
  *
  * Units.  "va" is a guest virtual address, "pa" guest-physical, in bytes.
- * Instructions are counted per retired block (a block cut short by a fault
- * counts only the instructions before the faulting one).
+  * Instructions are counted per retired block (a block cut short by a fault
+ * counts only the instructions before the faulting one; a rep string
+ * instruction counts once however many iterations it runs).
  *
  * Ownership.  struct emu (opaque) borrows the mmu, the page tables and the
  * physical memory given to emu_create(); they must outlive it.  The emu owns
@@ -42,7 +43,7 @@
  *     emu_map_from_page_tables(e, 0xffff800000000000, 0, &err);  // 0 = 2^64
  *     emu_load_elf(e, "guest.elf", &img, &err);
  *     emu_symbol(e, "boot_params", &va, NULL);  emu_write(e, va, &bp, sizeof bp, &err);
- *     rc = emu_run(e, img.entry, stack_top, &budget, &res, &err);
+  *     rc = emu_run(e, img.entry, stack_top, 0, &budget, &res, &err);
  *     // rc == VMEMSIM_EFAULT: res.fault holds the report (emu_fault_format)
  */
 #ifndef VMEMSIM_EMU_H
@@ -202,8 +203,10 @@ struct emu_fault_report {
 	char symbol[96];           /* "func+0x1c" or "0x..." */
 	char insn[96];             /* "mov qword ptr [rax], rdx" or "??" */
 };
-/* Multi-line human-readable report ("page fault: store of 8 bytes at va ...
- * \n  pc ... <func+0x1c>: mov ...\n  walk: PML4E[0x1ff] @pa ... = ... \n").
+/* Multi-line human-readable report, no trailing newline:
+ *   page fault: store of 8 bytes at va 0x..., pc 0x... <func+0x1c>: mov ...
+ *     #PF error code 0x3 (protection violation, write, supervisor)
+ *     walk: PML4E @pa 0x... = 0x... -> PDPTE @pa ... -> PTE @pa ... = 0x...
  * Returns the length that was needed (snprintf semantics). */
 size_t emu_fault_format(const struct emu_fault_report *r, char *buf, size_t len);
 
@@ -226,8 +229,9 @@ int emu_set_args(struct emu *e, const uint64_t *args, unsigned n, struct vmemsim
  * return_va is non-zero it is pushed first (RSP = stack_top_va - 8), so a
  * plain C function can be called and return to a `hlt` at return_va.  The
  * MMU's counters accumulate (snapshot before/after for per-run figures).
- * Returns 0 after hlt; VMEMSIM_EFAULT (EMU_STOP_FAULT, EMU_STOP_UNICORN),
- * VMEMSIM_ELIMIT (budgets), VMEMSIM_EINVAL (bad arguments) otherwise, the
+  * Returns 0 after hlt; otherwise VMEMSIM_EFAULT (EMU_STOP_FAULT,
+ * EMU_STOP_UNICORN, or return_va not writable at stack_top_va - 8),
+ * VMEMSIM_ELIMIT (budgets) or VMEMSIM_EIO (the recorder stopped it), the
  * message being the first line of the fault report or the budget hit.
  * *result is always filled. */
 int emu_run(struct emu *e, uint64_t entry_va, uint64_t stack_top_va, uint64_t return_va,
