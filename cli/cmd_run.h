@@ -51,6 +51,9 @@ int run_record_end(struct db_cli *dbc, const struct wl_run_config *cfg,
                    const struct wl_run_result *res, int run_rc, const struct vmemsim_err *run_err,
                    struct vmemsim_err *err);
 
+/* The workload's parameters as a JSON object ("auto" for unresolved ones). */
+json_t *run_params_json(const struct wl_desc *wl, const struct wl_args *a);
+
 /* Cycles per operation of the workload (cycles / guest ops). */
 double run_cycles_per_op(const struct wl_run_result *res);
 
