@@ -31,6 +31,8 @@ static void usage(FILE *out)
 	        "                  e.g. kernel.hotplug=section, kernel.dm_step_shift=5,\n"
 	        "                  ranges[1].end=2G, hugetlb.size=128M\n"
 	        "  --json          one JSON object instead of the report\n"
+	        "  --verify        re-check the model's invariants and that every valid pfn's\n"
+	        "                  pfn_to_page/page_to_pfn round-trip and walk to its memmap\n"
 	        "  --quiet         no progress messages\n"
 	        "  --help          this text\n");
 }
@@ -244,20 +246,43 @@ static json_t *report_json(const struct sparse_machine *m, const struct sparse_p
 	return o;
 }
 
+/* Every valid pfn: pfn_to_page, page_to_pfn back, and the page-table walk
+ * of the struct page VA lands on the memmap the builder recorded. */
+static int verify(const struct sparse_machine *m, uint64_t *nvalid, struct vmemsim_err *err)
+{
+	uint64_t end = sparse_machine_boot_params(m)->end_pfn;
+	int rc = sparse_machine_check(m, err);
+
+	*nvalid = 0;
+	for (uint64_t pfn = 0; rc == 0 && pfn < end; pfn++) {
+		uint64_t va, back, pa, want;
+		if (!sparse_pfn_valid(m, pfn))
+			continue;
+		(*nvalid)++;
+		if (sparse_pfn_to_page(m, pfn, &va) || sparse_page_to_pfn(m, va, &back) ||
+		    back != pfn || sparse_memmap_pa(m, pfn, &want) || sparse_va_to_pa(m, va, &pa) ||
+		    pa != want)
+			rc =
+			    vmemsim_errf(err, VMEMSIM_ECORRUPT,
+			                 "verify: pfn %#llx does not round-trip through its struct "
+			                 "page",
+			                 (unsigned long long)pfn);
+	}
+	return rc;
+}
+
 int cmd_layout(int argc, char **argv)
 {
-	static const struct option opts[] = {{"layout", required_argument, NULL, 'l'},
-	                                     {"model", required_argument, NULL, 'm'},
-	                                     {"set", required_argument, NULL, 's'},
-	                                     {"json", no_argument, NULL, 'J'},
-	                                     {"quiet", no_argument, NULL, 'q'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"layout", required_argument, NULL, 'l'}, {"model", required_argument, NULL, 'm'},
+	    {"set", required_argument, NULL, 's'},    {"json", no_argument, NULL, 'J'},
+	    {"verify", no_argument, NULL, 'V'},       {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	const char *layout = "small-vm";
 	char *sets[MAX_SETS], *lsets[MAX_SETS];
 	unsigned nsets = 0;
 	int nl, opt, rc;
-	bool json = false;
+	bool json = false, check = false;
 	enum sparse_model model = SPARSE_MODEL_VMEMMAP_2M;
 	struct sparse_layout l;
 	struct sparse_params p;
@@ -280,6 +305,7 @@ int cmd_layout(int argc, char **argv)
 			sets[nsets++] = optarg;
 			break;
 		case 'J': json = true; break;
+		case 'V': check = true; break;
 		case 'q': cli_quiet = true; break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: return cli_usage_error("layout", "unknown option");
@@ -301,14 +327,28 @@ int cmd_layout(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	uint64_t nvalid = 0;
+	if (check && (rc = verify(m, &nvalid, &err))) {
+		json_decref(resolved);
+		sparse_machine_destroy(m);
+		return cli_fail(&err);
+	}
 	if (json) {
 		json_t *o = report_json(m, &p, resolved, secs);
+		if (check)
+			json_object_set_new(o, "verified_valid_pfns",
+			                    json_integer((json_int_t)nvalid));
 		char *s = json_dumps(o, JSON_INDENT(2));
 		printf("%s\n", s);
 		free(s);
 		json_decref(o);
 	} else {
 		print_report(m, &p, secs);
+		if (check)
+			printf(
+			    "Verify: invariants hold; %llu valid pfns round-trip and walk to their "
+			    "memmap\n",
+			    (unsigned long long)nvalid);
 		json_decref(resolved);
 	}
 	sparse_machine_destroy(m);

@@ -125,3 +125,17 @@ Test(layout_cli, unknown_layout_key_in_set_is_an_error)
 	cr_assert_eq(r.status, 1);
 	cr_assert(strstr(r.err, "hotplg") && strstr(r.err, "hotplug"), "%s", r.err);
 }
+
+/* pmem-misaligned: 41 early sections (24 below 3G, 17 from 4G to 6208M) of
+ * 32768 pfns, plus pmem outside them: [6272M, 7170M) and [7298M, 8198M) =
+ * 229888 + 230400 pfns. */
+Test(layout_cli, verify_counts_hand_computed_valid_pfns)
+{
+	static struct run r;
+	run(&r, "--layout pmem-misaligned --model vmemmap-altmap --verify");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "Verify: invariants hold; 1803776 valid pfns"), "%s", r.out);
+	run(&r, "--layout pmem-misaligned --model sparse-static --verify");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "Verify: invariants hold; 1343488 valid pfns"), "%s", r.out);
+}
