@@ -251,8 +251,9 @@ enum sparse_pt_purpose {
 struct sparse_stats {
 	uint64_t bytes[SPARSE_NR_USES]; /* currently allocated per use */
 	uint64_t pt_pages[SPARSE_NR_PT_PURPOSES][6];
-	uint64_t pt_from_static, pt_from_brk, pt_from_memblock;
-	/* Direct map leaves by page size (enum mmu_page_size), RAM at boot. */
+	uint64_t pt_from_static, pt_from_brk, pt_from_memblock; /* allocations by source */
+	/* Direct-map leaves by page size (enum mmu_page_size): RAM and hot-added
+	 * device memory. */
 	uint64_t dm_leaves[MMU_NR_PAGE_SIZES];
 	uint64_t dm_steps; /* top-down rounds taken */
 	/* vmemmap leaves by page size. */
