@@ -186,7 +186,12 @@ static int init_section(struct sparse_machine *m, uint64_t nr, unsigned nid, uin
 		set_memmap_pa(m, pfn, SPARSE_PAGES_PER_SECTION, pa);
 		mem_map_va = sparse_va(pa);
 	}
-	sparse_section_set_usage_pb(m, usage_pa, pfn, pfn + SPARSE_PAGES_PER_SECTION);
+	/* memmap_init_range: MIGRATE_MOVABLE at each pageblock-aligned pfn that
+	 * lies in memory; pageblocks starting in a hole stay 0 */
+	for (uint64_t pb = pfn; pb < pfn + SPARSE_PAGES_PER_SECTION;
+	     pb += SPARSE_PAGEBLOCK_NR_PAGES)
+		if (sparse_pfn_in_memory(m, pb, NULL))
+			sparse_section_set_usage_pb(m, usage_pa, pb, pb + 1);
 	sparse_init_one_section(m, nr, mem_map_va, usage_pa, SPARSE_SECTION_IS_EARLY);
 	m->st.early_sections++;
 	return 0;

@@ -399,3 +399,20 @@ Test(sparse_models, hvo_of_a_1g_page_keeps_one_vmemmap_page)
 	}
 	sparse_machine_destroy(m);
 }
+
+/* Section 2 = [256, 384) MiB holds RAM from 262 MiB: pageblocks (2 MiB) 0..2
+ * start in the hole and stay 0, pageblocks 3..63 are MIGRATE_MOVABLE (1). */
+Test(sparse_models, pageblock_flags_are_movable_where_memory_starts_them)
+{
+	struct sparse_machine *m = build_tiny(SPARSE_MODEL_EXTREME);
+	struct sparse_mem_section ms;
+	uint64_t w[4];
+
+	cr_assert_eq(sparse_read_section(m, 2, &ms), 0);
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert_eq(sparse_read64(m, ms.usage + 24 + 8 * i, &w[i]), 0);
+	cr_assert_eq(w[0], 0x1111111111111000ull, "%#llx", (unsigned long long)w[0]);
+	cr_assert_eq(w[1], 0x1111111111111111ull);
+	cr_assert_eq(w[3], 0x1111111111111111ull);
+	sparse_machine_destroy(m);
+}
