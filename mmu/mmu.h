@@ -173,7 +173,7 @@ struct mmu_pt {
 	uint64_t root;           /* PA of the PML4 (levels 4) or PML5 (levels 5) */
 	unsigned levels;         /* 4 or 5 */
 	unsigned maxphyaddr;     /* physical-address width, <= 52 */
-	uint64_t table_pages[6]; /* tables allocated, indexed by enum mmu_level */
+	uint64_t table_pages[6]; /* tables in the tree (allocated - freed), by enum mmu_level */
 };
 
 int mmu_pt_init(struct mmu_pt *pt, struct mmu_phys *phys, unsigned levels, unsigned maxphyaddr,
@@ -193,7 +193,8 @@ int mmu_split_range(uint64_t start, uint64_t end, unsigned ps_mask, struct mmu_r
 /* Map [va, va+size) to [pa, pa+size) with prot (PTE_* bits for the leaf;
  * intermediate entries are P|RW|US so the leaf decides).  Splits by
  * mmu_split_range on the VA; a piece uses a large page only where va and pa
- * are both aligned to it.  va, pa, size must be 4 KiB-aligned.  Existing
+ * are both aligned to it.  va, pa, size must be 4 KiB-aligned, [va, va+size)
+ * canonical and not wrapping past 2^64, pa+size within maxphyaddr.  Existing
  * leaves in the range are replaced (a large leaf that only partly overlaps is
  * split first, keeping its protections, as kernel_physical_mapping_init()
  * does).  On failure, the mappings made so far remain (tables are not rolled
