@@ -3,6 +3,8 @@
  * fields in which they differ, each metric's mean and its ratio to the
  * baseline group (db_compare in db/db.h does the work).
  */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -65,6 +67,27 @@ static int mean_precision(const struct db_compare *c, unsigned m)
 	return prec;
 }
 
+/* A field's value: numbers (reach.pages, tlb entries) stay numbers, so that
+ * the table right-aligns them and JSON does not quote them. */
+static void cell_value(struct cli_table *t, const char *v)
+{
+	char *end;
+	double d;
+
+	if (!v) {
+		cli_table_null(t);
+		return;
+	}
+	errno = 0;
+	d = strtod(v, &end);
+	if (!*v || *end || errno || !isfinite(d) || isspace((unsigned char)*v))
+		cli_table_str(t, v);
+	else if (d == floor(d) && fabs(d) < 9e15)
+		cli_table_i64(t, (int64_t)d);
+	else
+		cli_table_double(t, d, db_cli_precision(d));
+}
+
 static void print_compare(const struct db_compare *c, enum cli_format fmt)
 {
 	struct cli_table *t = cli_table_new();
@@ -82,10 +105,7 @@ static void print_compare(const struct db_compare *c, enum cli_format fmt)
 	for (unsigned g = 0; g < c->nr_groups; g++) {
 		const struct db_compare_group *gr = &c->groups[g];
 		for (unsigned k = 0; k < c->nr_fields; k++)
-			if (gr->values[k])
-				cli_table_str(t, gr->values[k]);
-			else
-				cli_table_null(t);
+			cell_value(t, gr->values[k]);
 		cli_table_u64(t, gr->nr_runs);
 		cli_table_str(t, gr->baseline == (int)g ? "yes" : "no");
 		for (unsigned m = 0; m < c->nr_metrics; m++) {

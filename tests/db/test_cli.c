@@ -373,3 +373,24 @@ Test(db_cli, db_merge_reports_what_it_copied)
 	       "vmemsim db: error: merge: name the databases to merge\n"
 	       "Try 'vmemsim db --help'.\n");
 }
+
+Test(db_cli, compare_json_keeps_numeric_fields_numbers)
+{
+	struct transcript t;
+	struct vmemsim_err err = {0};
+	struct db *db;
+	th_tmp_path(path, sizeof(path), "num.db");
+	cr_assert_eq(db_open(&db, path, DB_OPEN_CREATE, &err), 0);
+	th_add_run(db, "vmemmap-2m", "zen4", "\"pages\": 64", 100, 1);
+	th_add_run(db, "vmemmap-2m", "zen4", "\"pages\": 4096", 300, 9);
+	db_close(db);
+	RUN(&t, "compare", "--db", path, "--json", "--metric", "cycles");
+	expect(&t, 0,
+	       "[\n"
+	       "  {\"pages\": 64, \"runs\": 1, \"baseline\": \"yes\", \"cycles\": 100.0, "
+	       "\"cycles_ratio\": 1.0},\n"
+	       "  {\"pages\": 4096, \"runs\": 1, \"baseline\": \"no\", \"cycles\": 300.0, "
+	       "\"cycles_ratio\": 3.0}\n"
+	       "]\n",
+	       "vmemsim: baseline: pages=64; 2 runs in 2 groups\n");
+}
