@@ -214,7 +214,11 @@ int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type t
 
 void mmu_retire(struct mmu *m, uint64_t pc, uint64_t instructions)
 {
-	m->ctr[mmu_region_of(m, pc)][MMU_C_instructions] += instructions;
+	if ((pc >> 12) != m->retire_page) {
+		m->retire_page = pc >> 12;
+		m->retire_region = mmu_region_of(m, pc);
+	}
+	m->ctr[m->retire_region][MMU_C_instructions] += instructions;
 }
 
 int mmu_translate(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc, uint64_t *pa,

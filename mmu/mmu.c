@@ -93,6 +93,7 @@ int mmu_create(struct mmu **out, const struct mmu_config *cfg, struct mmu_phys *
 	m->phys = phys;
 	m->va_shift = 64 - pt_va_bits(cfg->levels);
 	m->last_line = ~0ull;
+	m->retire_page = ~0ull;
 	mmu_forget_last(m);
 	m->rsvd_hi = PTE_ADDR_MASK & ~((1ull << cfg->maxphyaddr) - 1);
 	m->ctr = calloc(MMU_MAX_REGIONS, sizeof(*m->ctr));
@@ -215,8 +216,9 @@ int mmu_add_region(struct mmu *m, const char *name, uint64_t start, uint64_t end
 	m->region[m->nr_regions].start = start;
 	m->region[m->nr_regions].end = end;
 	snprintf(m->region[m->nr_regions].name, sizeof(m->region[0].name), "%s", name);
-	/* Cached TLB entries carry region ids: start over. */
+	/* Cached TLB entries and the retire cache carry region ids: start over. */
 	mmu_flush_all(m);
+	m->retire_page = ~0ull;
 	return (int)m->nr_regions++;
 }
 

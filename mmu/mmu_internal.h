@@ -356,6 +356,8 @@ struct mmu {
 	struct mmu_last last[2]; /* [0] ITLB, [1] DTLB: the entry the last lookup found */
 	uint64_t last_line;      /* the line the last data-cache access touched */
 	unsigned va_shift;       /* 64 - linear-address width: canonical check */
+	uint64_t retire_page;    /* page of the last mmu_retire PC (~0: none) ... */
+	unsigned retire_region;  /* ... and its region (regions are page-aligned) */
 	uint64_t root;
 	uint16_t pcid;
 	uint8_t need[3], forbid[3]; /* PERM_* fast-path masks per access type */

@@ -388,3 +388,18 @@ Test(regions, hotspot_table_stays_bounded_and_sorted)
 		cr_expect_geq(hs[i - 1].walk_cycles, hs[i].walk_cycles);
 	cr_expect_eq(hs[0].pc, 0x1000, "the first (cold) walk costs most");
 }
+
+Test(regions, retired_instructions_follow_regions_added_later)
+{
+	struct mmu_stats s;
+
+	model_start(NULL, model_build(4, MMU_PAGE_4K, PTE_P | PTE_RW));
+	mmu_retire(tm, 0xffffffff81000010ull, 5);
+	cr_assert_eq(mmu_add_region(tm, "text", 0xffffffff81000000ull, 0xffffffff81200000ull, NULL),
+	             1);
+	mmu_retire(tm, 0xffffffff81000020ull, 7);
+	mmu_retire(tm, 0xffffffff81200000ull, 11);
+	mmu_stats_snapshot(tm, &s);
+	cr_expect_eq(s.v[0][MMU_C_instructions], 5 + 11);
+	cr_expect_eq(s.v[1][MMU_C_instructions], 7);
+}
