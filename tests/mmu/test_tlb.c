@@ -307,3 +307,25 @@ Test(tlb, region_added_later_gets_the_next_accesses)
 	cr_expect_eq(s.v[0][MMU_C_loads], 2);
 	cr_expect_eq(s.v[1][MMU_C_loads], 1);
 }
+
+Test(tlb, fetches_use_the_itlb_and_the_unified_stlb_but_no_data_cache)
+{
+	start_pcide(false, PTE_P | PTE_RW); /* executable: no NX */
+	load(T_VA);
+	cr_assert_eq(mmu_access(tm, T_VA + 0x10, 15, MMU_FETCH, T_VA + 0x10, NULL), 0);
+	cr_assert_eq(mmu_access(tm, T_VA + 0x20, 15, MMU_FETCH, T_VA + 0x20, NULL), 0);
+	cr_expect_eq(ctr_total(MMU_C_fetches), 2);
+	cr_expect_eq(ctr_total(MMU_C_itlb_misses), 1);
+	cr_expect_eq(ctr_total(MMU_C_stlb_hits_4k), 1, "the load's walk filled the STLB");
+	cr_expect_eq(ctr_total(MMU_C_itlb_hits_4k), 1);
+	cr_expect_eq(ctr_total(MMU_C_walks), 1);
+	cr_expect_eq(ctr_total(MMU_C_dram_accesses) + ctr_total(MMU_C_l1d_hits), 1,
+	             "only the load touched the data caches");
+	/* A fetch crossing into an unmapped page faults with PF_I on the second page. */
+	{
+		struct mmu_fault f;
+		cr_assert_eq(mmu_access(tm, T_VA + SZ_4K - 4, 8, MMU_FETCH, 0, &f), VMEMSIM_EFAULT);
+		cr_expect_eq(f.va, T_VA + SZ_4K);
+		cr_expect_eq(f.error_code, PF_I);
+	}
+}
