@@ -21,7 +21,7 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	./$(BUILD)/vmemsim reach --cpu skylake
+	./$(BUILD)/vmemsim compare-models
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
