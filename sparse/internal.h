@@ -18,7 +18,6 @@
 #define NO_PA            UINT64_MAX
 
 /* Kernel image area, relative to LOAD_PHYSICAL_ADDR (sparse.h). */
-#define IMG_ELF_OFF         0ull
 #define IMG_MEM_SECTION_OFF (16ull << 20)
 #define IMG_STATIC_PT_OFF   (24ull << 20)
 #define IMG_STATIC_PT_PAGES 256ull
