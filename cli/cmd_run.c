@@ -18,9 +18,18 @@
 
 #define REC_BATCH 4096
 
+struct run_opts;
+
+/* Setup-phase records are kept in memory until the phase boundary, where the
+ * writer is opened with metadata saying how many there are
+ * ("warmup_records"): `vmemsim replay` then replays them as warm-up and
+ * reports the measure phase alone, like the run. */
 struct recorder {
-	const char *path;
+	const struct run_opts *o;
+	const struct wl_run_config *cfg;
 	struct trace_writer *w;
+	struct trace_rec *setup;
+	size_t nsetup, capsetup;
 	struct trace_rec buf[REC_BATCH];
 	size_t n;
 	struct vmemsim_err err;
@@ -35,10 +44,32 @@ static int rec_flush(struct recorder *r)
 	return r->rc;
 }
 
+static int rec_keep_setup(struct recorder *r, const struct trace_rec *rec)
+{
+	if (r->nsetup == r->capsetup) {
+		size_t cap = r->capsetup ? 2 * r->capsetup : 65536;
+		struct trace_rec *p = realloc(r->setup, cap * sizeof(*p));
+		if (!p) {
+			r->rc = vmemsim_errf(&r->err, VMEMSIM_ENOMEM,
+			                     "--record: out of memory after %zu setup records",
+			                     r->nsetup);
+			return r->rc;
+		}
+		r->setup = p;
+		r->capsetup = cap;
+	}
+	r->setup[r->nsetup++] = *rec;
+	return 0;
+}
+
 static int rec_access(void *ctx, enum mmu_access_type type, uint64_t va, uint32_t size, uint64_t pc)
 {
 	struct recorder *r = ctx;
-	r->buf[r->n++] = (struct trace_rec){.va = va, .pc = pc, .size = size, .type = type};
+	struct trace_rec rec = {.va = va, .pc = pc, .size = size, .type = type};
+
+	if (!r->w)
+		return rec_keep_setup(r, &rec);
+	r->buf[r->n++] = rec;
 	return r->n == REC_BATCH ? rec_flush(r) : 0;
 }
 
@@ -380,25 +411,51 @@ static int resolve_cli(const struct run_opts *o, struct wl_run_config *cfg)
 	return 0;
 }
 
-static int start_recorder(const struct run_opts *o, const struct wl_run_config *cfg,
-                          struct recorder *rec)
+/* The metadata `vmemsim replay` reads to rebuild the same kernel machine. */
+static char *rec_metadata(const struct recorder *r)
 {
-	char meta[256];
-	struct trace_writer_opts wo = {.metadata = meta};
+	json_t *sets = json_array();
+	for (unsigned i = 0; i < r->o->nsets; i++)
+		json_array_append_new(sets, json_string(r->o->sets[i]));
+	json_t *m = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:o,s:I}", "source", "vmemsim run",
+	                      "kind", "kernel", "workload", r->cfg->wl->name, "params",
+	                      run_params_json(r->cfg->wl, &r->cfg->args), "memory_model",
+	                      sparse_model_name(r->cfg->model), "layout", r->o->layout, "cpu",
+	                      r->o->cpu, "sets", sets, "warmup_records", (json_int_t)r->nsetup);
+	char *text = m ? json_dumps(m, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+	json_decref(m);
+	return text;
+}
 
-	snprintf(meta, sizeof(meta),
-	         "{\"source\":\"vmemsim run\",\"workload\":\"%s\",\"memory_model\":\"%s\"}",
-	         cfg->wl->name, sparse_model_name(cfg->model));
-	rec->path = o->record;
-	if (trace_writer_open(&rec->w, o->record, &wo, &rec->err))
-		return cli_fail(&rec->err);
-	return 0;
+/* between_phases: open the trace, write the setup records as its warm-up. */
+static int rec_open(void *ctx, struct sparse_machine *m)
+{
+	struct recorder *r = ctx;
+	char *meta = rec_metadata(r);
+	struct trace_writer_opts wo = {.metadata = meta};
+	(void)m;
+
+	if (r->rc)
+		return r->rc;
+	if (!meta)
+		return r->rc = vmemsim_errf(&r->err, VMEMSIM_ENOMEM, "--record: out of memory");
+	r->rc = trace_writer_open(&r->w, r->o->record, &wo, &r->err);
+	free(meta);
+	for (size_t i = 0; !r->rc && i < r->nsetup; i += REC_BATCH) {
+		size_t k = r->nsetup - i < REC_BATCH ? r->nsetup - i : REC_BATCH;
+		r->rc = trace_writer_append(r->w, r->setup + i, k, &r->err);
+	}
+	free(r->setup);
+	r->setup = NULL;
+	return r->rc;
 }
 
 static int finish_recorder(struct recorder *rec, bool ok)
 {
+	free(rec->setup);
+	rec->setup = NULL;
 	if (!rec->w)
-		return 0;
+		return ok && rec->rc ? cli_fail(&rec->err) : 0;
 	if (!ok) {
 		trace_writer_abort(rec->w);
 		return 0;
@@ -410,7 +467,7 @@ static int finish_recorder(struct recorder *rec, bool ok)
 	uint64_t n = trace_writer_count(rec->w);
 	if (trace_writer_close(rec->w, &rec->err))
 		return cli_fail(&rec->err);
-	cli_info("recorded %llu accesses in %s", (unsigned long long)n, rec->path);
+	cli_info("recorded %llu accesses in %s", (unsigned long long)n, rec->o->record);
 	return 0;
 }
 
@@ -459,15 +516,18 @@ int cmd_run(int argc, char **argv)
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	if (rec && (rc = start_recorder(&o, &cfg, rec)))
-		goto out;
 	if (rec) {
+		*rec = (struct recorder){.o = &o, .cfg = &cfg};
 		cfg.recorder = rec_access;
 		cfg.recorder_ctx = rec;
+		cfg.between_phases = rec_open;
+		cfg.hook_ctx = rec;
 	}
 	rc = run_recorded(&dbc, "run", &env, &cfg, res, &err);
 	if (rc) {
-		if (err.msg[0])
+		if (rec && rec->rc)
+			cli_error("%s", rec->err.msg);
+		else if (err.msg[0])
 			cli_error("%s", err.msg);
 		print_fault(res);
 		if (rec)

@@ -204,14 +204,17 @@ int wl_run(struct wl_run_config *cfg, struct wl_run_result *res, struct vmemsim_
 		goto out;
 	}
 
+	emu_set_recorder(w.emu, cfg->recorder, cfg->recorder_ctx);
 	if ((rc = run_phase(&w, cfg, WL_PHASE_SETUP, &res->setup, &res->guest, err)))
 		goto out;
+	if (cfg->between_phases && (rc = cfg->between_phases(cfg->hook_ctx, w.sm))) {
+		vmemsim_errf(err, rc, "%s: between_phases hook failed", cfg->wl->name);
+		goto out;
+	}
 	/* Counters and hot spots of the measure phase only; the TLBs and
 	 * caches keep what setup left in them. */
 	mmu_reset_stats(w.mmu);
-	emu_set_recorder(w.emu, cfg->recorder, cfg->recorder_ctx);
 	rc = run_phase(&w, cfg, WL_PHASE_MEASURE, &res->measure, &res->guest, err);
-	emu_set_recorder(w.emu, NULL, NULL);
 	mmu_stats_snapshot(w.mmu, &res->stats);
 	res->cycles = mmu_stats_cycles(&res->stats, -1);
 	res->nr_hotspots = emu_hotspots(w.emu, res->hotspots, WL_MAX_HOTSPOTS);

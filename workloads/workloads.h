@@ -128,13 +128,18 @@ struct wl_run_config {
 	const struct sparse_params *sparse; /* NULL: sparse_params_default() */
 	const struct mmu_config *cpu;
 	struct emu_budget budget; /* per phase; 0 = unlimited */
-	emu_record_fn recorder;   /* tee of the MEASURE phase's accesses, or NULL */
+	/* Tee of every access presented to the MMU in both phases, in order
+	 * (between_phases marks the boundary), or NULL. */
+	emu_record_fn recorder;
 	void *recorder_ctx;
-	/* Inspection hooks for tests and fault injection (NULL: none):
-	 * before_guest runs after the reference is computed and before the
-	 * SETUP phase; after_guest after the MEASURE phase reached hlt.  A
-	 * non-zero return fails the run with that code. */
+	/* Hooks (NULL: none).  before_guest runs after the reference is
+	 * computed and before the SETUP phase; between_phases after SETUP
+	 * reached hlt, before MEASURE; after_guest after MEASURE reached hlt.
+	 * Tests inspect or corrupt the machine with them; `run --record`
+	 * counts the setup records as the trace's warm-up.  A non-zero return
+	 * fails the run with that code. */
 	int (*before_guest)(void *ctx, struct sparse_machine *m);
+	int (*between_phases)(void *ctx, struct sparse_machine *m);
 	int (*after_guest)(void *ctx, struct sparse_machine *m);
 	void *hook_ctx;
 };

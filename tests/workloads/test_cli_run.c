@@ -305,3 +305,49 @@ Test(cli_compare_models, parallel_jobs_give_the_same_table)
 	transcript_free(&one);
 	transcript_free(&two);
 }
+
+/* counters of a `run --json` (object "counters") or a `replay --json`
+ * (array of {metric, value}) by name. */
+static double metric(json_t *doc, const char *name)
+{
+	json_t *c = json_object_get(doc, "counters"), *v;
+	size_t i;
+	if (c)
+		return json_number_value(json_object_get(c, name));
+	json_array_foreach(
+	    doc, i, v) if (!strcmp(json_string_value(json_object_get(v, "metric")),
+	                           name)) return json_number_value(json_object_get(v, "value"));
+	return -1;
+}
+
+Test(cli_run, replaying_the_recorded_trace_gives_the_same_counters)
+{
+	char dir[] = "/tmp/vmemsim-rr-XXXXXX", vtr[256], cmd[300];
+	struct transcript run, rep;
+	static const char *const same[] = {
+	    "loads",        "stores",   "fetches",       "dtlb_misses", "stlb_misses", "walks",
+	    "pte_reads_l1", "pte_dram", "dram_accesses", "cycles_walk", "cycles_mem"};
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(vtr, sizeof(vtr), "%s/c.vtr", dir);
+	/* The chase's setup writes every node: the replay must take it as the
+	 * warm-up (metadata warmup_records) to start the measure phase as warm. */
+	RUN(&run, "run", "-w", "chase", "-m", "vmemmap-4k", "-l", TINY, "-p", "nodes=1700", "-p",
+	    "hops=5000", "--record", vtr, "--json", "--no-db", "--quiet");
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	RUN(&rep, "replay", vtr, "--json", "--no-db", "--quiet");
+	cr_assert_eq(rep.status, 0, "%s", rep.err);
+	json_t *a = json_loads(run.out, 0, NULL), *b = json_loads(rep.out, 0, NULL);
+	cr_assert(a && b, "%s\n%s", run.out, rep.out);
+	cr_expect_gt(metric(a, "stlb_misses"), 4900); /* 1700 4K pages: 13-14 per 12-way STLB set */
+	for (unsigned i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		cr_expect_eq(metric(a, same[i]), metric(b, same[i]), "%s: run %f, replay %f",
+		             same[i], metric(a, same[i]), metric(b, same[i]));
+	cr_expect_gt(metric(b, "warmup_records"), 1700);
+	json_decref(a);
+	json_decref(b);
+	transcript_free(&run);
+	transcript_free(&rep);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
+}
