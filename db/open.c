@@ -184,7 +184,9 @@ static int check_header(struct db *db, int64_t *version, struct vmemsim_err *err
 		               "reading the schema", err);
 	if (rc)
 		return rc;
-	if ((app_id && app_id != DB_APPLICATION_ID) || (*version == 0 && tables > 0))
+	/* user_version is a signed 32-bit field: a negative one is no version of ours */
+	if ((app_id && app_id != DB_APPLICATION_ID) || (*version == 0 && tables > 0) ||
+	    *version < 0)
 		return vmemsim_errf(
 		    err, VMEMSIM_ECORRUPT,
 		    "%s: a SQLite database, but not a vmemsim results database "

@@ -34,7 +34,7 @@ static void write_file(const char *path, const uint8_t *data, size_t size)
 
 static void remove_db(const char *path)
 {
-	char side[128];
+	char side[160];
 	unlink(path);
 	snprintf(side, sizeof(side), "%s-wal", path);
 	unlink(side);
@@ -90,7 +90,7 @@ static void fuzz_configs(const char *path, const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char path[64];
+	char path[64], dst[80];
 	struct vmemsim_err err;
 	struct db_compare *c;
 	struct db_info info;
@@ -123,6 +123,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			db_run_finish(db, id, &res, &err);
 		db_close(db);
 	}
+	/* the (possibly migrated) file merged into a fresh database */
+	snprintf(dst, sizeof(dst), "%s.merged", path);
+	remove_db(dst);
+	if (!db_open(&db, dst, DB_OPEN_CREATE, &err)) {
+		struct db_merge_stats st;
+		db_merge(db, path, &st, &err);
+		db_check(db, &err);
+		db_close(db);
+	}
+	remove_db(dst);
 	remove_db(path);
 	return 0;
 }

@@ -334,3 +334,20 @@ Test(db_files, directory_is_not_a_database)
 	cr_assert_eq(db_open(&db, "/tmp", DB_OPEN_CREATE, &err), VMEMSIM_EIO);
 	cr_assert_str_eq(err.msg, "/tmp: is a directory, not a database");
 }
+
+/* Found by fuzz_db: user_version is signed, and -1 must not read as "older". */
+Test(db_files, negative_user_version_is_refused_not_migrated)
+{
+	char path[256];
+	struct vmemsim_err err = {0};
+	struct db *db = NULL;
+	th_tmp_path(path, sizeof(path), "neg.db");
+	raw_exec(path, "CREATE TABLE runs (id INTEGER PRIMARY KEY);"
+	               "PRAGMA user_version = -1; PRAGMA application_id = 1447908173;");
+	cr_assert_eq(db_open(&db, path, DB_OPEN_CREATE, &err), VMEMSIM_ECORRUPT);
+	cr_assert(strstr(err.msg, "user_version -1"), "%s", err.msg);
+	cr_assert_eq(db_open(&db, path, DB_OPEN_READONLY, &err), VMEMSIM_ECORRUPT);
+	sqlite3 *c = th_raw_open(path);
+	cr_assert_eq(th_raw_int(c, "PRAGMA user_version"), -1);
+	sqlite3_close(c);
+}
