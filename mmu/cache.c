@@ -38,11 +38,9 @@ uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, unsigned *lvl)
 		uint32_t set = sa_set(sa, line);
 		const uint64_t *t = sa->tag + (size_t)set * sa->ways;
 
+		__builtin_prefetch(sa_sig_row(sa, set));
 		__builtin_prefetch(t);
 		__builtin_prefetch(t + sa->ways - 1);
-		__builtin_prefetch(&sa->set_mru[set]);
-		if (sa->order)
-			__builtin_prefetch(&sa->order[set]);
 	}
 	for (i = 1; i < m->nr_caches; i++) {
 		struct sa *sa = &m->cache[i].sa;

@@ -97,19 +97,35 @@ struct sa {
 	bool pow2;
 	bool nibble; /* LRU with ways <= 16: order words, else stamps */
 	uint64_t set_mask;
-	uint32_t *set_mru; /* per set: way touched last */
-	__uint128_t fm;    /* fastmod reciprocal: 2^128 / sets, rounded up */
-	uint64_t *order;   /* LRU, ways <= 16: recency order per set */
-	uint64_t *stamp;   /* LRU, ways > 16: last touch per entry */
-	uint64_t *plru;    /* PLRU: tree bits per set */
+	__uint128_t fm;  /* fastmod reciprocal: 2^128 / sets, rounded up */
+	uint64_t *stamp; /* LRU, ways > 16: last touch per entry */
+	uint64_t *plru;  /* PLRU: tree bits per set */
 	uint64_t clock;
 	uint64_t rng;
-	uint64_t evicted;    /* the tag the last sa_fill replaced (SA_INVALID: none) */
-	uint8_t *sig;        /* sets * sig_stride: 0 for an invalid way */
-	uint32_t sig_stride; /* ways rounded up to 16 */
+	uint64_t evicted; /* the tag the last sa_fill replaced (SA_INVALID: none) */
+	/* Per set, one header of hdr_stride bytes, 32 for up to 16 ways, so a
+	 * probe that misses reads one host cache line: the signature row
+	 * (sig_stride bytes), then the LRU order word and set_mru. */
+	uint8_t *hdr;
+	uint32_t hdr_stride, sig_stride; /* sig_stride: ways rounded up to 16 */
 	uint8_t sig_shift;
 	uint64_t sig_clear;
 };
+
+static inline uint8_t *sa_sig_row(const struct sa *sa, uint32_t set)
+{
+	return sa->hdr + (size_t)set * sa->hdr_stride;
+}
+/* LRU with up to 16 ways: the recency order of the set (nibble 0 newest). */
+static inline uint64_t *sa_order(const struct sa *sa, uint32_t set)
+{
+	return (uint64_t *)(void *)(sa_sig_row(sa, set) + sa->sig_stride);
+}
+/* The way of the set touched last. */
+static inline uint32_t *sa_set_mru(const struct sa *sa, uint32_t set)
+{
+	return (uint32_t *)(void *)(sa_sig_row(sa, set) + sa->sig_stride + 8);
+}
 
 int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, uint64_t seed);
 void sa_fini(struct sa *sa);
@@ -157,12 +173,14 @@ MMU_HOT uint64_t sa_order_touch(uint64_t order, uint32_t way)
 
 MMU_HOT void sa_touch(struct sa *sa, uint32_t set, uint32_t way)
 {
+	uint32_t *set_mru = sa_set_mru(sa, set);
+
 	sa->mru = set * sa->ways + way;
-	if (sa->set_mru[set] == way)
+	if (*set_mru == way)
 		return; /* already the most recent: no state changes */
-	sa->set_mru[set] = way;
+	*set_mru = way;
 	if (sa->nibble)
-		sa->order[set] = sa_order_touch(sa->order[set], way);
+		*sa_order(sa, set) = sa_order_touch(*sa_order(sa, set), way);
 	else if (sa->repl != MMU_REPL_RANDOM)
 		sa_touch_slow(sa, set, way);
 }
@@ -178,7 +196,7 @@ MMU_HOT uint8_t sa_sig(const struct sa *sa, uint64_t key)
  * starting at way `from`). */
 MMU_HOT uint32_t sa_sig_match(const struct sa *sa, uint32_t set, uint32_t from, uint8_t s)
 {
-	const uint8_t *row = sa->sig + (size_t)set * sa->sig_stride + from;
+	const uint8_t *row = sa_sig_row(sa, set) + from;
 	uint32_t n = sa->ways - from < 16 ? sa->ways - from : 16;
 #if defined(__SSE2__)
 	__m128i v = _mm_load_si128((const __m128i *)row);
@@ -203,7 +221,7 @@ MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 		return (int)sa->mru;
 	base = set * sa->ways;
 	t = sa->tag + base;
-	w = sa->set_mru[set];
+	w = *sa_set_mru(sa, set);
 	if (t[w] == k1 || t[w] == k2)
 		return (int)(base + w);
 	s = sa_sig(sa, k1);

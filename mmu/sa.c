@@ -38,12 +38,12 @@ static void sa_reset_policy(struct sa *sa)
 
 	sa->clock = sa->ways;
 	for (s = 0; s < sa->sets; s++) {
-		sa->set_mru[s] = 0;
-		if (sa->order) {
+		*sa_set_mru(sa, s) = 0;
+		if (sa->nibble) {
 			uint64_t o = 0;
 			for (w = 0; w < sa->ways; w++)
 				o |= (uint64_t)w << (4 * w);
-			sa->order[s] = o;
+			*sa_order(sa, s) = o;
 		}
 		if (sa->stamp)
 			for (w = 0; w < sa->ways; w++)
@@ -72,24 +72,21 @@ int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, 
 	sa->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
 	sa->nibble = repl == MMU_REPL_LRU && ways <= SA_NIBBLE_LRU_MAX;
 	sa->tag = malloc(sizeof(*sa->tag) * entries);
-	sa->set_mru = calloc(sa->sets, sizeof(*sa->set_mru));
 	sa->sig_stride = (ways + 15) & ~15u;
-	sa->sig = aligned_alloc(16, (size_t)sa->sets * sa->sig_stride);
-	if (sa->nibble)
-		sa->order = calloc(sa->sets, sizeof(*sa->order));
-	else if (repl == MMU_REPL_LRU)
+	sa->hdr_stride = (sa->sig_stride + 16 + 31) & ~31u; /* whole 32-byte blocks */
+	sa->hdr = aligned_alloc(32, (size_t)sa->sets * sa->hdr_stride);
+	if (repl == MMU_REPL_LRU && !sa->nibble)
 		sa->stamp = calloc(entries, sizeof(*sa->stamp));
 	if (repl == MMU_REPL_PLRU)
 		sa->plru = calloc(sa->sets, sizeof(*sa->plru));
-	if (!sa->tag || !sa->set_mru || !sa->sig || (sa->nibble && !sa->order) ||
-	    (repl == MMU_REPL_LRU && !sa->nibble && !sa->stamp) ||
+	if (!sa->tag || !sa->hdr || (repl == MMU_REPL_LRU && !sa->nibble && !sa->stamp) ||
 	    (repl == MMU_REPL_PLRU && !sa->plru)) {
 		sa_fini(sa);
 		return VMEMSIM_ENOMEM;
 	}
 	for (i = 0; i < entries; i++)
 		sa->tag[i] = SA_INVALID;
-	memset(sa->sig, 0, (size_t)sa->sets * sa->sig_stride);
+	memset(sa->hdr, 0, (size_t)sa->sets * sa->hdr_stride);
 	sa_reset_policy(sa);
 	return 0;
 }
@@ -97,9 +94,7 @@ int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, 
 void sa_fini(struct sa *sa)
 {
 	free(sa->tag);
-	free(sa->sig);
-	free(sa->set_mru);
-	free(sa->order);
+	free(sa->hdr);
 	free(sa->stamp);
 	free(sa->plru);
 	*sa = (struct sa){0};
@@ -109,9 +104,12 @@ void sa_invalidate_all(struct sa *sa)
 {
 	uint32_t i, n = sa->sets * sa->ways;
 
+	uint32_t s;
+
 	for (i = 0; i < n; i++)
 		sa->tag[i] = SA_INVALID;
-	memset(sa->sig, 0, (size_t)sa->sets * sa->sig_stride);
+	for (s = 0; s < sa->sets; s++)
+		memset(sa_sig_row(sa, s), 0, sa->sig_stride);
 }
 
 void sa_invalidate(struct sa *sa, uint32_t idx)
@@ -119,7 +117,7 @@ void sa_invalidate(struct sa *sa, uint32_t idx)
 	uint32_t set = idx / sa->ways;
 
 	sa->tag[idx] = SA_INVALID;
-	sa->sig[(size_t)set * sa->sig_stride + idx % sa->ways] = 0;
+	sa_sig_row(sa, set)[idx % sa->ways] = 0;
 }
 
 void sa_set_sig_key(struct sa *sa, unsigned shift, uint64_t clear)
@@ -165,7 +163,7 @@ uint32_t sa_lru_victim(const struct sa *sa, uint32_t set)
 	uint32_t base = set * sa->ways, w, best = 0;
 
 	if (sa->nibble)
-		return (uint32_t)(sa->order[set] >> (4 * (sa->ways - 1))) & 15;
+		return (uint32_t)(*sa_order(sa, set) >> (4 * (sa->ways - 1))) & 15;
 	for (w = 1; w < sa->ways; w++)
 		if (sa->stamp[base + w] < sa->stamp[base + best])
 			best = w;
@@ -216,7 +214,7 @@ uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
 
 	sa->evicted = sa->tag[set * sa->ways + way];
 	sa->tag[set * sa->ways + way] = key;
-	sa->sig[(size_t)set * sa->sig_stride + way] = sa_sig(sa, key);
+	sa_sig_row(sa, set)[way] = sa_sig(sa, key);
 	sa_touch(sa, set, way);
 	return set * sa->ways + way;
 }
@@ -253,30 +251,30 @@ int sa_check(const struct sa *sa, const char *name, struct vmemsim_err *err)
 		}
 		for (i = 0; i < w; i++) {
 			uint8_t want = t[i] == SA_INVALID ? 0 : sa_sig(sa, t[i]);
-			if (sa->sig[(size_t)s * sa->sig_stride + i] != want)
+			if (sa_sig_row(sa, s)[i] != want)
 				return vmemsim_errf(
 				    err, VMEMSIM_ECORRUPT,
 				    "%s: set %u way %u: signature %#x, tag says %#x", name, s, i,
-				    sa->sig[(size_t)s * sa->sig_stride + i], want);
+				    sa_sig_row(sa, s)[i], want);
 		}
-		if (sa->set_mru[s] >= w)
+		if (*sa_set_mru(sa, s) >= w)
 			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
 			                    "%s: set %u: set_mru out of range", name, s);
-		if (sa->order) {
-			uint64_t o = sa->order[s], seen = 0;
+		if (sa->nibble) {
+			uint64_t o = *sa_order(sa, s), seen = 0;
 			for (i = 0; i < w; i++)
 				seen |= 1ull << ((o >> (4 * i)) & 15);
-			if (seen != (1ull << w) - 1 || (o & 15) != sa->set_mru[s] ||
+			if (seen != (1ull << w) - 1 || (o & 15) != *sa_set_mru(sa, s) ||
 			    (w < 16 && (o >> (4 * w))))
 				return vmemsim_errf(
 				    err, VMEMSIM_ECORRUPT,
 				    "%s: set %u: LRU order %#llx is not a permutation "
 				    "led by way %u",
-				    name, s, (unsigned long long)o, sa->set_mru[s]);
+				    name, s, (unsigned long long)o, *sa_set_mru(sa, s));
 		}
 		if (sa->stamp)
 			for (i = 0; i < w; i++)
-				if (sa->stamp[s * w + i] > sa->stamp[s * w + sa->set_mru[s]])
+				if (sa->stamp[s * w + i] > sa->stamp[s * w + *sa_set_mru(sa, s)])
 					return vmemsim_errf(err, VMEMSIM_ECORRUPT,
 					                    "%s: set %u: way %u newer than set_mru",
 					                    name, s, i);

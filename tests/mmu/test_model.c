@@ -364,8 +364,7 @@ Test(cache, check_reports_a_tlb_entry_in_the_wrong_set)
 		while (sa->tag[e] == SA_INVALID)
 			e++;
 		sa->tag[e] += 1ull << 16;
-		sa->sig[(size_t)(e / sa->ways) * sa->sig_stride + e % sa->ways] =
-		    sa_sig(sa, sa->tag[e]);
+		sa_sig_row(sa, e / sa->ways)[e % sa->ways] = sa_sig(sa, sa->tag[e]);
 	}
 	cr_expect_eq(mmu_check(tm, &err), VMEMSIM_ECORRUPT);
 	cr_expect(strstr(err.msg, "wrong set") != NULL, "%s", err.msg);

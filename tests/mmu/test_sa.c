@@ -209,7 +209,7 @@ Test(sa, nibble_lru_order_tracks_recency)
 	for (w = 16; w-- > 0;)
 		cr_expect_geq(sa_lookup(&sa, 0, 100 + w, 100 + w), 0);
 	cr_expect_eq(sa_lru_victim(&sa, 0), 15);
-	cr_expect_eq(sa.order[0] & 15, 0);
+	cr_expect_eq(*sa_order(&sa, 0) & 15, 0);
 	cr_expect_eq(sa_check(&sa, "lru16", NULL), 0);
 	sa_fini(&sa);
 	/* 24 ways use stamps: same answers. */
@@ -292,7 +292,7 @@ Test(sa, signatures_follow_fills_and_invalidations)
 	cr_expect_eq(sa_lookup(&sa, 0, 1000 + 40 * 7, 1000 + 40 * 7), -1);
 	cr_expect_eq(sa_fill(&sa, 0, 9), 40); /* the invalid way is filled first */
 	cr_expect_eq(sa_check(&sa, "fa72", &err), 0, "%s", err.msg);
-	sa.sig[3] ^= 0x10;
+	sa_sig_row(&sa, 0)[3] ^= 0x10;
 	cr_expect_eq(sa_check(&sa, "fa72", &err), VMEMSIM_ECORRUPT);
 	cr_expect(strstr(err.msg, "signature") != NULL, "%s", err.msg);
 	sa_fini(&sa);
