@@ -39,8 +39,12 @@ void emu_bc_fini(struct emu_block_cache *bc)
 {
 	if (!bc->slots)
 		return;
-	for (size_t i = 0; i <= bc->mask; i++)
+	for (size_t i = 0; i <= bc->mask; i++) {
 		free(bc->slots[i].insn_off);
+		if (bc->slots[i].acc)
+			free(bc->slots[i].acc->pc);
+		free(bc->slots[i].acc);
+	}
 	free(bc->slots);
 	bc->slots = NULL;
 }
@@ -105,8 +109,12 @@ static int bc_decode(struct emu *e, struct emu_block *b, uint64_t va, uint32_t s
 	if (uc_mem_read(e->uc, va, e->scratch, size) != UC_ERR_OK)
 		return VMEMSIM_EFAULT;
 	uint16_t *off = malloc(sizeof(*off) * size);
-	if (!off)
+	struct emu_acc *acc = calloc(1, sizeof(*acc));
+	if (!off || !acc) {
+		free(off);
+		free(acc);
 		return VMEMSIM_ENOMEM;
+	}
 	const uint8_t *code = e->scratch;
 	size_t left = size;
 	uint64_t addr = va;
@@ -117,6 +125,10 @@ static int bc_decode(struct emu *e, struct emu_block *b, uint64_t va, uint32_t s
 			break;
 	}
 	free(b->insn_off);
+	if (b->acc)
+		free(b->acc->pc);
+	free(b->acc);
+	b->acc = acc; /* learning starts again for the new decode */
 	b->rep_va =
 	    n && is_rep_string(e->scratch + off[n - 1], size - off[n - 1]) ? va + off[n - 1] : 0;
 	b->insn_off = off;

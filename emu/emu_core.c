@@ -60,6 +60,78 @@ static void emu_retire_cur(struct emu *e, uint64_t upto_pc)
 	e->have_cur = false;
 }
 
+/* ---- Exact PCs without a register read per access ------------------------
+ *
+ * uc_reg_read(RIP) in a memory hook gives the accessing instruction (Unicorn
+ * syncs RIP before general-register loads and stores) but costs ~7 ns, a
+ * quarter of an empty hook.  Within a basic block every instruction runs, in
+ * order, so the k-th data access of one execution comes from the same
+ * instruction as in any other execution, as long as each instruction makes a
+ * fixed number of accesses (only a rep string instruction varies, and it
+ * always ends its block).  So a block's first execution records the RIP of
+ * each access, the second verifies it access by access and count by count,
+ * and later executions use the recorded PCs.  Any disagreement (a different
+ * RIP, more or fewer accesses) switches the block to reading RIP for good.
+ * The PCs are therefore exactly what reading RIP would give.
+ */
+
+static uint64_t emu_pc_slow(struct emu *e, uc_engine *uc, struct emu_acc *a, uint32_t k)
+{
+	uint64_t rip = e->block_va;
+	uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+	if (!a)
+		return rip;
+	switch (a->state) {
+	case EMU_ACC_LEARN:
+		if (k != a->n) {
+			a->state = EMU_ACC_RIP;
+			break;
+		}
+		if (a->n == a->cap) {
+			uint32_t cap = a->cap ? a->cap * 2 : 8;
+			uint64_t *p = realloc(a->pc, cap * sizeof(*p));
+			if (!p) {
+				a->state = EMU_ACC_RIP;
+				break;
+			}
+			a->pc = p;
+			a->cap = cap;
+		}
+		a->pc[a->n++] = rip;
+		break;
+	case EMU_ACC_VERIFY:
+	case EMU_ACC_TRUSTED:
+		if (k >= a->n || a->pc[k] != rip)
+			a->state = EMU_ACC_RIP;
+		break;
+	case EMU_ACC_RIP: break;
+	}
+	return rip;
+}
+
+static inline uint64_t emu_access_pc(struct emu *e, uc_engine *uc)
+{
+	struct emu_acc *a = e->have_cur ? e->cur.acc : NULL;
+	uint32_t k = e->acc_k++;
+	if (__builtin_expect(a && a->state == EMU_ACC_TRUSTED && k < a->n, 1))
+		return a->pc[k];
+	return emu_pc_slow(e, uc, a, k);
+}
+
+/* The current block ran to its end: advance its learning state. */
+static void emu_acc_close(struct emu *e)
+{
+	struct emu_acc *a = e->have_cur ? e->cur.acc : NULL;
+	if (!a)
+		return;
+	if (a->state == EMU_ACC_LEARN)
+		a->state = EMU_ACC_VERIFY;
+	else if (a->state == EMU_ACC_VERIFY)
+		a->state = e->acc_k == a->n ? EMU_ACC_TRUSTED : EMU_ACC_RIP;
+	else if (a->state == EMU_ACC_TRUSTED && e->acc_k != a->n)
+		a->state = EMU_ACC_RIP;
+}
+
 /* ---- hooks (hot path) -------------------------------------------------- */
 
 /* The instruction that first touches the page starting at va (or b->va):
@@ -108,6 +180,7 @@ static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
 	struct emu *e = user;
 	if (e->stopping)
 		return;
+	emu_acc_close(e);
 	emu_retire_cur(e, 0);
 	struct emu_block *b = emu_bc_lookup(e, va, size);
 	if (__builtin_expect(!b, 0)) {
@@ -139,6 +212,7 @@ static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
 		return;
 	e->cur = *b;
 	e->have_cur = true;
+	e->acc_k = 0;
 }
 
 static inline void emu_data_access(struct emu *e, uc_engine *uc, uint64_t va, int size,
@@ -146,9 +220,7 @@ static inline void emu_data_access(struct emu *e, uc_engine *uc, uint64_t va, in
 {
 	if (e->stopping)
 		return;
-	uint64_t pc = e->block_va;
-	if (e->exact_pc)
-		uc_reg_read(uc, UC_X86_REG_RIP, &pc);
+	uint64_t pc = e->exact_pc ? emu_access_pc(e, uc) : e->block_va;
 	if (e->record && e->record(e->record_ctx, type, va, (uint32_t)size, pc)) {
 		emu_stop_run(e, EMU_STOP_RECORDER);
 		return;
@@ -485,6 +557,7 @@ static void emu_run_reset(struct emu *e, const struct emu_budget *budget)
 	e->split_left = 0;
 	e->rep_next = 0;
 	e->cur_cont = false;
+	e->acc_k = 0;
 	memset(&e->fault, 0, sizeof(e->fault));
 	e->max_insns = budget ? budget->max_instructions : 0;
 	e->deadline = budget && budget->max_seconds > 0 ? emu_now() + budget->max_seconds : 0;

@@ -20,14 +20,29 @@
 
 #include "emu.h"
 
+/* The PCs of a block's data accesses, in order, learned from RIP (see
+ * emu_core.c, "Exact PCs without a register read per access"). */
+enum emu_acc_state {
+	EMU_ACC_LEARN = 0, /* first execution: record RIP of each access */
+	EMU_ACC_VERIFY,    /* second: compare RIP with what was recorded */
+	EMU_ACC_TRUSTED,   /* use pc[k] for the k-th access, no RIP read */
+	EMU_ACC_RIP        /* the sequence varies: always read RIP */
+};
+struct emu_acc {
+	enum emu_acc_state state;
+	uint32_t n, cap;
+	uint64_t *pc;
+};
+
 /* One decoded basic block.  insn_off[i] is the byte offset of instruction
  * i from the block start (used to count a block cut short by a fault). */
 struct emu_block {
 	uint64_t va;   /* key; 0 = empty slot */
 	uint32_t size; /* bytes, as Unicorn reported */
 	uint32_t nr_insns;
-	uint16_t *insn_off; /* nr_insns offsets, owned by the cache */
-	uint64_t rep_va;    /* VA of the last instruction if it is a rep string op, else 0 */
+	uint16_t *insn_off;  /* nr_insns offsets, owned by the cache */
+	uint64_t rep_va;     /* VA of the last instruction if it is a rep string op, else 0 */
+	struct emu_acc *acc; /* owned by the cache; stable while the block exists */
 };
 
 struct emu_block_cache {
@@ -70,10 +85,11 @@ struct emu {
 	struct emu_block cur;    /* the block being executed (a copy: slots move) */
 	bool have_cur, cur_cont; /* cur_cont: cur continues a rep (see hook_block) */
 	uint64_t rep_next;
-	    /* rep_va of the block last entered */ /* cur's instructions are not yet retired */
-	uint32_t time_check;                       /* blocks until the next clock read */
-	double deadline;                           /* monotonic seconds, 0 = none */
-	uint32_t split_left, split_size;           /* page-crossing load echoes to drop */
+	/* rep_va of the block last entered */ /* cur's instructions are not yet retired */
+	uint32_t time_check;                   /* blocks until the next clock read */
+	double deadline;                       /* monotonic seconds, 0 = none */
+	uint32_t acc_k;                        /* data accesses so far in the current block */
+	uint32_t split_left, split_size;       /* page-crossing load echoes to drop */
 	uint64_t split_lo;
 	enum emu_stop stop;
 	struct emu_fault_report fault;
