@@ -436,3 +436,22 @@ Test(wl_resolve, writes_under_hvo_stay_outside_the_read_only_pool)
 	             err.msg);
 	cr_expect_eq(mmu_stats_total(&res.stats, MMU_C_faults), 0);
 }
+
+Test(wl_run, cpu_paging_levels_must_match_the_layout_tables)
+{
+	static struct wl_run_result res;
+	struct sparse_layout l;
+	struct mmu_config cpu;
+	struct vmemsim_err err;
+	struct wl_run_config cfg = {.model = SPARSE_MODEL_VMEMMAP_2M, .layout = &l, .cpu = &cpu};
+
+	test_layout_tiny(&l);
+	mmu_config_default(&cpu);
+	cpu.levels = 5;
+	cr_assert_eq(wl_lookup("pfn-scan", &cfg.wl, NULL), 0);
+	wl_args_init(&cfg.args, cfg.wl);
+	cr_expect_eq(test_run(&cfg, &res, &err), VMEMSIM_EINVAL);
+	cr_expect(strstr(err.msg, "walks 5-level page tables but the layout builds 4-level") !=
+	              NULL,
+	          "%s", err.msg);
+}
