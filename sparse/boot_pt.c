@@ -15,13 +15,14 @@
  *     being mapped overlaps it, then memblock inside [min_pfn_mapped,
  *     max_pfn_mapped) top-down; when that window has nothing, anywhere (the
  *     kernel would extend_brk).  After boot: memblock on the node.
- *   - Kernel mappings carry PTE_G (no PTI).  The image is RWX: vmemsim does
- *     not know the ELF's sections when it builds the tables.
+ *   - Kernel leaves are __PAGE_KERNEL (A, D and G pre-set; no PTI).  The
+ *     image is __PAGE_KERNEL_EXEC (RWX): vmemsim does not know the ELF's
+ *     sections when it builds the tables.
  */
 #include "internal.h"
 
-#define KERNEL_PROT (MMU_PROT_KERNEL_RW | PTE_G)
-#define IMAGE_PROT  (PTE_P | PTE_RW | PTE_G)
+#define KERNEL_PROT SPARSE_PAGE_KERNEL
+#define IMAGE_PROT  SPARSE_PAGE_KERNEL_EXEC
 
 static void add_pt_delta(struct sparse_machine *m, enum sparse_pt_purpose purpose,
                          const uint64_t before[6])

@@ -17,6 +17,13 @@
 #define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a)-1))
 #define NO_PA            UINT64_MAX
 
+/* Leaf protections as the kernel writes them (pgtable_types.h): __PAGE_KERNEL
+ * is P|RW|A|NX|D|G, __PAGE_KERNEL_EXEC drops NX, __PAGE_KERNEL_RO is P|A|NX|G.
+ * A and D come pre-set, so kernel memory never takes an A/D assist. */
+#define SPARSE_PAGE_KERNEL      (PTE_P | PTE_RW | PTE_A | PTE_NX | PTE_D | PTE_G)
+#define SPARSE_PAGE_KERNEL_EXEC (PTE_P | PTE_RW | PTE_A | PTE_D | PTE_G)
+#define SPARSE_PAGE_KERNEL_RO   (PTE_P | PTE_A | PTE_NX | PTE_G)
+
 /* Kernel image area, relative to LOAD_PHYSICAL_ADDR (sparse.h). */
 #define IMG_MEM_SECTION_OFF (16ull << 20)
 #define IMG_STATIC_PT_OFF   (24ull << 20)

@@ -23,8 +23,8 @@
  */
 #include "internal.h"
 
-#define VMEMMAP_PROT    (MMU_PROT_KERNEL_RW | PTE_G)
-#define VMEMMAP_RO_PROT (MMU_PROT_KERNEL_RO | PTE_G)
+#define VMEMMAP_PROT    SPARSE_PAGE_KERNEL
+#define VMEMMAP_RO_PROT SPARSE_PAGE_KERNEL_RO
 
 static uint64_t vmemmap_va(uint64_t pfn)
 {

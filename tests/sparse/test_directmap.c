@@ -144,3 +144,30 @@ Test(sparse_directmap, every_ram_byte_maps_to_itself)
 	              "the hole between nodes is not mapped");
 	sparse_machine_destroy(m);
 }
+
+/* Kernel leaves are __PAGE_KERNEL: A and D pre-set, global, NX; the image
+ * is executable; HVO tails are __PAGE_KERNEL_RO (A, no D, no RW). */
+Test(sparse_directmap, kernel_leaves_carry_page_kernel_bits)
+{
+	struct sparse_layout l;
+	tiny_layout(&l);
+	struct sparse_machine *m = NULL;
+	struct vmemsim_err err = {0};
+	struct mmu_leaf dm, vm, img, tail;
+	cr_assert_eq(sparse_machine_create(&m, &l, SPARSE_MODEL_VMEMMAP_HVO, NULL, &err), 0, "%s",
+	             err.msg);
+	struct mmu_pt *pt = sparse_machine_pt(m);
+	cr_assert_eq(mmu_pt_lookup(pt, SPARSE_PAGE_OFFSET + 100 * MiB, &dm), 0);
+	cr_assert_eq(mmu_pt_lookup(pt, SPARSE_VMEMMAP_BASE + (300 * MiB >> 12) * 64, &vm), 0);
+	cr_assert_eq(mmu_pt_lookup(pt, SPARSE_KERNEL_IMAGE_VA, &img), 0);
+	cr_assert_eq(mmu_pt_lookup(pt, SPARSE_VMEMMAP_BASE + (64 * MiB >> 12) * 64 + 4096, &tail),
+	             0);
+	const uint64_t k = PTE_P | PTE_RW | PTE_A | PTE_D | PTE_G | PTE_NX;
+	cr_assert_eq(dm.pte & k, k);
+	cr_assert_eq(vm.pte & k, k);
+	cr_assert_eq(img.pte & (k & ~PTE_NX), k & ~PTE_NX);
+	cr_assert_eq(img.pte & PTE_NX, 0);
+	cr_assert_eq(tail.pte & (PTE_RW | PTE_D), 0);
+	cr_assert(tail.pte & PTE_A);
+	sparse_machine_destroy(m);
+}
