@@ -149,8 +149,9 @@ struct db_run_result {
 	const struct db_hotspot *hotspots;
 	unsigned nr_hotspots;
 	/* Extra metrics; a name may not repeat a counter name or another extra
-	 * (VMEMSIM_EEXIST).  Pass "cycles" = mmu_stats_cycles(stats, -1): the
-	 * run_summary view's cycles, cycles_per_access and ipc read it. */
+	 * (VMEMSIM_EEXIST); a NaN or infinite value is stored as NULL.  Pass
+	 * "cycles" = mmu_stats_cycles(stats, -1): the run_summary view's
+	 * cycles, cycles_per_access and ipc read it. */
 	const struct db_metric *extra;
 	unsigned nr_extra;
 };

@@ -8,6 +8,7 @@
  * status = 'running', so a run is finished at most once.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,7 +37,12 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
  * "42", not "42.0".  2^53: beyond it a double is no longer exact anyway. */
 static void bind_number(sqlite3_stmt *st, int i, double v)
 {
-	if (v == (double)(int64_t)v && v > -9007199254740992.0 && v < 9007199254740992.0)
+	/* NaN or infinity (cycles per op of a run with no ops) is "no value":
+	 * NULL, which the summary and compare skip.  The range test comes first
+	 * so the cast is always defined. */
+	if (!isfinite(v))
+		sqlite3_bind_null(st, i);
+	else if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(int64_t)v)
 		sqlite3_bind_int64(st, i, (int64_t)v);
 	else
 		sqlite3_bind_double(st, i, v);

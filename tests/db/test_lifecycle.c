@@ -298,3 +298,22 @@ Test(db_lifecycle, regions_sharing_a_name_are_added_up)
 	cr_assert_eq(th_raw_int(c, "SELECT count(DISTINCT region) FROM regions"), 1);
 	sqlite3_close(c);
 }
+
+Test(db_lifecycle, non_finite_extras_are_stored_as_null)
+{
+	char path[256];
+	struct vmemsim_err err = {0};
+	struct db *db = open_new(path, sizeof(path));
+	struct db_run_info info = {.kind = "run"};
+	int64_t id;
+	struct db_metric extra[] = {{"cycles_per_op", NAN}, {"ratio", INFINITY}, {"big", 1e300}};
+	struct db_run_result res = {.extra = extra, .nr_extra = 3};
+	cr_assert_eq(db_run_begin(db, &info, &id, &err), 0);
+	cr_assert_eq(db_run_finish(db, id, &res, &err), 0, "%s", err.msg);
+	db_close(db);
+	sqlite3 *c = th_raw_open(path);
+	cr_assert_eq(th_raw_int(c, "SELECT count(*) FROM metrics WHERE value IS NULL"), 2);
+	cr_assert_float_eq(th_raw_double(c, "SELECT value FROM metrics WHERE name = 'big'"), 1e300,
+	                   1e285);
+	sqlite3_close(c);
+}
