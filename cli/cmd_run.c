@@ -5,9 +5,11 @@
  * (the recording and preset loading shared with compare-models are in
  * cmd_run_record.c).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../traces/trace.h"
 #include "cli.h"
@@ -471,6 +473,25 @@ static int finish_recorder(struct recorder *rec, bool ok)
 	return 0;
 }
 
+/* The trace is opened only after the setup phase (its metadata needs the
+ * setup's record count): find an unwritable directory before running. */
+static int record_dir_writable(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (access(dir, W_OK | X_OK) == 0)
+		return 0;
+	cli_error("--record %s: directory %s is not writable: %s", path, dir, strerror(errno));
+	return CLI_EXIT_FAIL;
+}
+
 /* The full report of a guest that faulted (the error line has its first line). */
 static void print_fault(const struct wl_run_result *res)
 {
@@ -516,6 +537,8 @@ int cmd_run(int argc, char **argv)
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
+	if (rec && (rc = record_dir_writable(o.record)))
+		goto out;
 	if (rec) {
 		*rec = (struct recorder){.o = &o, .cfg = &cfg};
 		cfg.recorder = rec_access;

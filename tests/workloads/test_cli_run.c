@@ -352,3 +352,16 @@ Test(cli_run, replaying_the_recorded_trace_gives_the_same_counters)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	cr_expect_eq(system(cmd), 0);
 }
+
+Test(cli_run, record_into_a_missing_directory_fails_before_running)
+{
+	struct transcript t;
+	RUN(&t, "run", "-w", "pfn-scan", "-l", TINY, "--record", "/nonexistent-vmemsim/x.vtr",
+	    "--no-db");
+	cr_expect_eq(t.status, 1);
+	cr_expect_str_eq(t.out, "");
+	cr_expect_str_eq(t.err,
+	                 "vmemsim: error: --record /nonexistent-vmemsim/x.vtr: directory "
+	                 "/nonexistent-vmemsim is not writable: No such file or directory\n");
+	transcript_free(&t);
+}
