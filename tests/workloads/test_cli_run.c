@@ -365,3 +365,17 @@ Test(cli_run, record_into_a_missing_directory_fails_before_running)
 	                 "/nonexistent-vmemsim is not writable: No such file or directory\n");
 	transcript_free(&t);
 }
+
+Test(cli_run, list_names_every_workload_and_parameter)
+{
+	struct transcript t;
+	RUN(&t, "run", "--list");
+	cr_assert_eq(t.status, 0);
+	static const char *const names[] = {"pfn-scan",    "random-touch",  "page-to-pfn", "buddy",
+	                                    "zone-device", "kmap-list",     "kmap-table",  "chase",
+	                                    "    nr_pfns", "    max_order", "    stride"};
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		cr_expect(strstr(t.out, names[i]) != NULL, "%s missing:\n%s", names[i], t.out);
+	cr_expect(strstr(t.out, "start_pfn   auto") != NULL, "%s", t.out);
+	transcript_free(&t);
+}
