@@ -16,7 +16,7 @@
 #include "cmd_run.h"
 #include "commands.h"
 
-/* ---- --record: tee the measure phase into a .vtr trace ------------------- */
+/* ---- --record: tee both phases into a .vtr trace -------------------------- */
 
 #define REC_BATCH 4096
 
