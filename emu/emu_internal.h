@@ -53,6 +53,8 @@ struct emu_block_cache {
 
 /* An MMIO window over fragmented leaves (emu_regions.c explains why):
  * frames[i] is the PA of page i, with EMU_FRAME_W/X in the low bits. */
+#define EMU_FRAME_W 1ull
+#define EMU_FRAME_X 2ull
 struct emu_window {
 	struct emu *e;
 	uint64_t va;
@@ -137,10 +139,21 @@ void emu_fault_fill(struct emu *e, uint64_t va, uint64_t pc, uint32_t size,
                     enum mmu_access_type type);
 unsigned emu_insns_before(const struct emu_block *b, uint64_t pc);
 
-/* emu_core.c: stop the run for an access Unicorn (or a window) refused. */
+/* emu_hooks.c */
+#define EMU_TIME_CHECK_BLOCKS 4096 /* blocks between two clock reads */
+double emu_now(void);              /* monotonic seconds */
+int emu_add_hooks(struct emu *e, struct vmemsim_err *err);
+/* Retire the pending block: all of it, or (upto_pc != 0) the instructions
+ * before upto_pc. */
+void emu_retire_cur(struct emu *e, uint64_t upto_pc);
+/* Stop the run for an access Unicorn (or a window) refused. */
 void emu_refuse(struct emu *e, int uc_err, uint64_t va, uint32_t size, enum mmu_access_type t);
 
 /* emu_regions.c */
+static inline uint32_t emu_region_perms(const struct emu_region *r)
+{
+	return UC_PROT_READ | (r->write ? UC_PROT_WRITE : 0) | (r->exec ? UC_PROT_EXEC : 0);
+}
 void emu_regions_fini(struct emu *e);
 
 /* emu_elf.c */
