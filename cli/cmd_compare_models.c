@@ -378,6 +378,34 @@ static int run_all(struct cm_state *st, struct cm_row *rows, unsigned n)
 	return 0;
 }
 
+/* Table mode: one line per workload naming the extremes, for a newcomer
+ * reading `make demo`. */
+static void print_summary(const struct cm_row *rows, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct cm_row *b = baseline(rows, n, rows[i].wl), *lo = NULL, *hi = NULL,
+		                    *tlb = NULL;
+		if (!b || (i && rows[i - 1].wl == rows[i].wl))
+			continue;
+		for (unsigned j = i; j < n && rows[j].wl == rows[i].wl; j++) {
+			const struct cm_row *r = &rows[j];
+			if (r->rc)
+				continue;
+			lo = !lo || r->cycles < lo->cycles ? r : lo;
+			hi = !hi || r->cycles > hi->cycles ? r : hi;
+			tlb = !tlb || r->stlb_misses > tlb->stlb_misses ? r : tlb;
+		}
+		printf("  %-13s cheapest %s (%.3fx), dearest %s (%.3fx); ", rows[i].wl->name,
+		       sparse_model_name(lo->model), lo->cycles / b->cycles,
+		       sparse_model_name(hi->model), hi->cycles / b->cycles);
+		if (tlb->stlb_misses)
+			printf("most STLB misses: %s (%llu)\n", sparse_model_name(tlb->model),
+			       (unsigned long long)tlb->stlb_misses);
+		else
+			printf("no STLB misses\n");
+	}
+}
+
 int cmd_compare_models(int argc, char **argv)
 {
 	struct cm_opts o = {.cpu = RUN_DEFAULT_CPU,
@@ -409,6 +437,10 @@ int cmd_compare_models(int argc, char **argv)
 		       "vmemmap-2m)\n",
 		       env.layout_name, env.cpu_name, o.scale);
 	print_rows(rows, n, o.fmt);
+	if (o.fmt == CLI_FMT_TABLE) {
+		printf("\nper workload, cycles relative to vmemmap-2m:\n");
+		print_summary(rows, n);
+	}
 	run_env_fini(&env);
 	if (st.failed) {
 		cli_error("%u of %u runs failed", st.failed, n);
