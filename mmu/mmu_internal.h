@@ -129,8 +129,8 @@ static inline uint32_t *sa_set_mru(const struct sa *sa, uint32_t set)
 
 int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, uint64_t seed);
 void sa_fini(struct sa *sa);
-/* Fill set with key; returns the entry index (victim chosen by policy). */
-uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key);
+/* The victim of a fill in the general case (any policy and way count). */
+uint32_t sa_victim_slow(struct sa *sa, uint32_t set);
 void sa_invalidate_all(struct sa *sa);
 void sa_invalidate(struct sa *sa, uint32_t idx);
 /* Which key bits the signature ignores (default: none). */
@@ -237,6 +237,27 @@ MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 		}
 	}
 	return -1;
+}
+
+/* Fill set with key; returns the entry index.  The victim is the lowest
+ * invalid way, else the policy's choice; sa->evicted gets the old tag. */
+MMU_HOT uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
+{
+	uint32_t way, idx;
+
+	if (sa->nibble) { /* LRU, up to 16 ways: the common case, inline */
+		uint32_t inv = sa_sig_match(sa, set, 0, 0);
+		way = inv ? (uint32_t)__builtin_ctz(inv)
+		          : (uint32_t)(*sa_order(sa, set) >> (4 * (sa->ways - 1))) & 15;
+	} else {
+		way = sa_victim_slow(sa, set);
+	}
+	idx = set * sa->ways + way;
+	sa->evicted = sa->tag[idx];
+	sa->tag[idx] = key;
+	sa_sig_row(sa, set)[way] = sa_sig(sa, key);
+	sa_touch(sa, set, way);
+	return idx;
 }
 
 /* ---- TLBs (tlb.c) --------------------------------------------------------

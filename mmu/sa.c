@@ -192,7 +192,7 @@ int sa_lookup_slow(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 	return -1;
 }
 
-static uint32_t sa_victim(struct sa *sa, uint32_t set)
+uint32_t sa_victim_slow(struct sa *sa, uint32_t set)
 {
 	uint32_t w;
 
@@ -206,17 +206,6 @@ static uint32_t sa_victim(struct sa *sa, uint32_t set)
 	case MMU_REPL_PLRU: return sa_plru_victim(sa, set);
 	default: return (uint32_t)(sa_xorshift(&sa->rng) % sa->ways);
 	}
-}
-
-uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
-{
-	uint32_t way = sa_victim(sa, set);
-
-	sa->evicted = sa->tag[set * sa->ways + way];
-	sa->tag[set * sa->ways + way] = key;
-	sa_sig_row(sa, set)[way] = sa_sig(sa, key);
-	sa_touch(sa, set, way);
-	return set * sa->ways + way;
 }
 
 int sa_check(const struct sa *sa, const char *name, struct vmemsim_err *err)

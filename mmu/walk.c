@@ -182,12 +182,13 @@ static void walk_commit(struct mmu *m, uint64_t va, enum mmu_access_type type, s
 			mmu_phys_write64(m->phys, s[i].pte_pa, e);
 			s[i].e = e;
 		}
+		/* Every level this walk read lies below the deepest PWC hit, so its
+		 * cache was probed and missed: fill without looking again. */
 		if (i < n - 1 && m->pwc[level].present) {
 			struct pwc *p = &m->pwc[level];
 			uint64_t k = pwc_key(va, level, m->pcid);
-			uint32_t set = sa_set(&p->sa, k >> 12);
-			if (sa_lookup_slow(&p->sa, set, k, k) < 0)
-				p->val[sa_fill(&p->sa, set, k)] = (e & PTE_ADDR_MASK) | s[i].perm;
+			p->val[sa_fill(&p->sa, sa_set(&p->sa, k >> 12), k)] =
+			    (e & PTE_ADDR_MASK) | s[i].perm;
 		}
 	}
 }
