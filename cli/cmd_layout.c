@@ -165,10 +165,13 @@ static void print_report(const struct sparse_machine *m, const struct sparse_par
 	       (unsigned long long)st->dm_leaves[MMU_PAGE_2M],
 	       (unsigned long long)st->dm_leaves[MMU_PAGE_4K], (unsigned long long)st->dm_steps,
 	       p->dm_step_shift, p->dm_gbpages ? "" : ", nogbpages");
-	printf("Page tables: %-20s %6s %6s %6s %6s\n", "", "pml4", "pdpt", "pd", "pt");
+	printf("Page tables: %-20s", "");
+	for (unsigned lv = p->pgtable_levels; lv >= 1; lv--)
+		printf(" %6s", level_names[lv]);
+	printf("\n");
 	for (unsigned pu = 0; pu < SPARSE_NR_PT_PURPOSES; pu++) {
 		printf("Page tables: %-20s", purpose_names[pu]);
-		for (unsigned lv = 4; lv >= 1; lv--)
+		for (unsigned lv = p->pgtable_levels; lv >= 1; lv--)
 			printf(" %6llu", (unsigned long long)st->pt_pages[pu][lv]);
 		printf("\n");
 	}
@@ -218,7 +221,7 @@ static json_t *report_json(const struct sparse_machine *m, const struct sparse_p
 	json_object_set_new(o, "direct_map_rounds", json_integer((json_int_t)st->dm_steps));
 	for (unsigned pu = 0; pu < SPARSE_NR_PT_PURPOSES; pu++) {
 		lv = json_object();
-		for (unsigned l = 4; l >= 1; l--)
+		for (unsigned l = p->pgtable_levels; l >= 1; l--)
 			json_object_set_new(lv, level_names[l],
 			                    json_integer((json_int_t)st->pt_pages[pu][l]));
 		json_object_set_new(pt, purpose_names[pu], lv);

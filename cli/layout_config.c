@@ -85,7 +85,7 @@ static int read_kernel(const struct cfg *c, const json_t *root, struct sparse_pa
 	    (rc = cfg_get_u32(c, k, "kernel", "dm_step_shift", false, 1, 20, &shift, err)) ||
 	    (rc = cfg_get_bool(c, k, "kernel", "gbpages", false, &p->dm_gbpages, err)) ||
 	    (rc = cfg_get_u32(c, k, "kernel", "brk_pages", false, 0, 64, &brk, err)) ||
-	    (rc = cfg_get_u32(c, k, "kernel", "pgtable_levels", false, 4, 4, &levels, err)) ||
+	    (rc = cfg_get_u32(c, k, "kernel", "pgtable_levels", false, 4, 5, &levels, err)) ||
 	    (rc = cfg_get_enum(c, k, "kernel", "hotplug", false, hotplug_names, &mode, err)))
 		return rc;
 	p->dm_step_shift = shift;
@@ -129,7 +129,7 @@ int cli_layout_read(const struct cfg *c, struct sparse_layout *out, struct spars
 		return cfg_errorf(c, err, VMEMSIM_EINVAL, "", "expected a JSON object");
 	if ((rc = cfg_check_keys(c, root, "", keys, err)) ||
 	    (rc = cfg_get_string(c, root, "", "name", false, l.name, sizeof(l.name), err)) ||
-	    (rc = cfg_get_u32(c, root, "", "maxphyaddr", false, 32, SPARSE_MAX_PHYSMEM_BITS,
+	    (rc = cfg_get_u32(c, root, "", "maxphyaddr", false, 32, SPARSE_MAX_PHYSMEM_BITS_L5,
 	                      &maxphys, err)) ||
 	    (rc = cfg_get_size(c, root, "", "scratch", false, 0, 1ull << 40, &l.scratch_size,
 	                       err)) ||

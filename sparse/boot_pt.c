@@ -120,7 +120,7 @@ int sparse_init_memory_mapping(struct sparse_machine *m, uint64_t start, uint64_
 		}
 		s = ALIGN_DOWN(s, mmu_page_bytes(ps));
 		e = ALIGN_UP(e, mmu_page_bytes(ps));
-		rc = sparse_map(m, purpose, SPARSE_PAGE_OFFSET + s, s, e - s, MMU_PS_BIT(ps),
+		rc = sparse_map(m, purpose, m->page_offset + s, s, e - s, MMU_PS_BIT(ps),
 		                KERNEL_PROT, err);
 		if (rc < 0)
 			return rc;
@@ -231,7 +231,7 @@ int sparse_kernel_maps_init(struct sparse_machine *m, struct vmemsim_err *err)
 		return vmemsim_errf(err, VMEMSIM_ENOMEM, "stack: no RAM for %llu bytes",
 		                    (unsigned long long)size);
 	/* one unmapped guard page below, as VMAP_STACK leaves */
-	m->bp.stack_bottom = SPARSE_STACK_VA + SPARSE_PAGE_SIZE;
+	m->bp.stack_bottom = m->vmalloc_base + SPARSE_PAGE_SIZE;
 	m->bp.stack_top = m->bp.stack_bottom + size;
 	rc = sparse_map(m, SPARSE_PT_KERNEL, m->bp.stack_bottom, pa, size, MMU_PS_BIT(MMU_PAGE_4K),
 	                KERNEL_PROT, err);
@@ -243,10 +243,10 @@ int sparse_kernel_maps_init(struct sparse_machine *m, struct vmemsim_err *err)
 		if (pa == NO_PA)
 			return vmemsim_errf(err, VMEMSIM_ENOMEM, "scratch: no RAM for %llu bytes",
 			                    (unsigned long long)size);
-		m->bp.scratch_va = sparse_va(pa);
+		m->bp.scratch_va = sparse_va(m, pa);
 		m->bp.scratch_size = size;
 	}
-	m->memremap_next = SPARSE_MEMREMAP_VA;
+	m->memremap_next = (m->vmalloc_base + SPARSE_MEMREMAP_OFFSET);
 	return 0;
 }
 
@@ -270,9 +270,9 @@ void sparse_count_leaves(struct sparse_machine *m)
 	memset(m->st.dm_leaves, 0, sizeof(m->st.dm_leaves));
 	memset(m->st.vmemmap_leaves, 0, sizeof(m->st.vmemmap_leaves));
 	c.leaves = m->st.dm_leaves;
-	mmu_pt_for_each_leaf(&m->pt, SPARSE_PAGE_OFFSET, SPARSE_PAGE_OFFSET + span, count_leaf, &c);
+	mmu_pt_for_each_leaf(&m->pt, m->page_offset, m->page_offset + span, count_leaf, &c);
 	c.leaves = m->st.vmemmap_leaves;
-	mmu_pt_for_each_leaf(&m->pt, SPARSE_VMEMMAP_BASE,
-	                     SPARSE_VMEMMAP_BASE + m->end_pfn * SPARSE_STRUCT_PAGE_SIZE, count_leaf,
+	mmu_pt_for_each_leaf(&m->pt, m->vmemmap_base,
+	                     m->vmemmap_base + m->end_pfn * SPARSE_STRUCT_PAGE_SIZE, count_leaf,
 	                     &c);
 }

@@ -47,7 +47,7 @@ static uint64_t piece_mask(uint64_t pfn, uint64_t n)
 static uint64_t usage_pa_of(const struct sparse_machine *m, uint64_t sec_pa)
 {
 	uint64_t va = rd64(m, sec_pa + 8);
-	return va ? va - SPARSE_PAGE_OFFSET : NO_PA;
+	return va ? va - m->page_offset : NO_PA;
 }
 
 static void remove_piece(struct sparse_machine *m, uint64_t pfn, uint64_t n,
@@ -115,8 +115,8 @@ static int add_piece(struct sparse_machine *m, uint64_t pfn, uint64_t n, unsigne
 	}
 	wr64(m, sec_pa, smm | SPARSE_SECTION_MARKED_PRESENT);
 	sparse_init_one_section(
-	    m, nr, SPARSE_VMEMMAP_BASE + sparse_section_nr_to_pfn(nr) * SPARSE_STRUCT_PAGE_SIZE,
-	    usage, 0);
+	    m, nr, m->vmemmap_base + sparse_section_nr_to_pfn(nr) * SPARSE_STRUCT_PAGE_SIZE, usage,
+	    0);
 	return 0;
 }
 
@@ -261,7 +261,7 @@ static int hotplug_add(struct sparse_machine *m, uint64_t start_pfn, uint64_t nr
 	if (rc < 0) {
 		undo_pieces(m, d, p);
 		sparse_unmap(m, SPARSE_PT_HOTPLUG_DIRECT_MAP,
-		             sparse_va(sparse_pfn_to_pa(start_pfn)), sparse_pfn_to_pa(nr_pages));
+		             sparse_va(m, sparse_pfn_to_pa(start_pfn)), sparse_pfn_to_pa(nr_pages));
 		m->pt_nid = -1;
 		return rc;
 	}
@@ -300,7 +300,7 @@ int sparse_hotplug_remove(struct sparse_machine *m, uint64_t start_pfn, uint64_t
 		    err, VMEMSIM_ENOENT, "hotplug: pfns [%#llx, %#llx) were not added as one range",
 		    (unsigned long long)start_pfn, (unsigned long long)(start_pfn + nr_pages));
 	undo_pieces(m, &m->devs[i], m->devs[i].end_pfn);
-	sparse_unmap(m, SPARSE_PT_HOTPLUG_DIRECT_MAP, sparse_va(sparse_pfn_to_pa(start_pfn)),
+	sparse_unmap(m, SPARSE_PT_HOTPLUG_DIRECT_MAP, sparse_va(m, sparse_pfn_to_pa(start_pfn)),
 	             sparse_pfn_to_pa(nr_pages));
 	m->devs[i] = m->devs[--m->nr_devs];
 	m->st.device_added_bytes -= sparse_pfn_to_pa(nr_pages);

@@ -84,6 +84,10 @@ struct sparse_machine {
 	struct sparse_layout layout; /* checked, ranges sorted by start */
 	enum sparse_model model;
 	struct sparse_params params;
+	/* The paging mode's layout (4- or 5-level, [ref §1]). */
+	uint64_t page_offset, vmemmap_base, vmalloc_base;
+	uint64_t nr_mem_sections, nr_section_roots;
+	unsigned max_physmem_bits;
 	struct sparse_boot_params bp;
 	struct sparse_stats st;
 
@@ -121,9 +125,10 @@ bool sparse_pfn_in_memory(const struct sparse_machine *m, uint64_t pfn, bool *re
 uint64_t sparse_alloc(struct sparse_machine *m, enum sparse_use use, uint64_t size, uint64_t align,
                       int nid);
 void sparse_free(struct sparse_machine *m, enum sparse_use use, uint64_t pa, uint64_t size);
-static inline uint64_t sparse_va(uint64_t pa)
+/* The direct-map VA of pa (__va). */
+static inline uint64_t sparse_va(const struct sparse_machine *m, uint64_t pa)
 {
-	return SPARSE_PAGE_OFFSET + pa;
+	return m->page_offset + pa;
 }
 static inline void *sparse_ptr(struct sparse_machine *m, uint64_t pa)
 {

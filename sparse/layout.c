@@ -107,11 +107,11 @@ int sparse_layout_check(const struct sparse_layout *l, struct vmemsim_err *err)
 	unsigned i, j;
 	int rc;
 
-	if (l->maxphyaddr < 32 || l->maxphyaddr > SPARSE_MAX_PHYSMEM_BITS)
+	if (l->maxphyaddr < 32 || l->maxphyaddr > SPARSE_MAX_PHYSMEM_BITS_L5)
 		return vmemsim_errf(
 		    err, VMEMSIM_EINVAL,
-		    "maxphyaddr: %u is outside [32, %u] (MAX_PHYSMEM_BITS, 4-level)", l->maxphyaddr,
-		    SPARSE_MAX_PHYSMEM_BITS);
+		    "maxphyaddr: %u is outside [32, %u] (MAX_PHYSMEM_BITS, 5-level)", l->maxphyaddr,
+		    SPARSE_MAX_PHYSMEM_BITS_L5);
 	if (l->nr_ranges == 0 || l->nr_ranges > SPARSE_MAX_RANGES)
 		return vmemsim_errf(err, VMEMSIM_EINVAL, "ranges: need 1 to %u ranges, got %u",
 		                    SPARSE_MAX_RANGES, l->nr_ranges);

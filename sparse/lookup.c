@@ -62,7 +62,7 @@ bool sparse_pfn_valid(const struct sparse_machine *m, uint64_t pfn)
 
 	if (m->model == SPARSE_MODEL_FLATMEM)
 		return pfn - m->bp.arch_pfn_offset < m->bp.max_mapnr;
-	if ((sparse_pfn_to_pa(pfn) >> SPARSE_PAGE_SHIFT) != pfn || nr >= SPARSE_NR_MEM_SECTIONS)
+	if ((sparse_pfn_to_pa(pfn) >> SPARSE_PAGE_SHIFT) != pfn || nr >= m->nr_mem_sections)
 		return false;
 	if (sparse_read_section(m, nr, &ms) < 0 ||
 	    !(ms.section_mem_map & SPARSE_SECTION_HAS_MEM_MAP))
@@ -145,7 +145,7 @@ int sparse_lookup_tables_init(struct sparse_machine *m, struct vmemsim_err *err)
 		uint64_t n = nodes + i * sizeof(struct sparse_pfn_range_node);
 		struct sparse_pfn_range_node node = {
 		    .next = i + 1 < bp->nr_dev_ranges
-		                ? sparse_va(n + sizeof(struct sparse_pfn_range_node))
+		                ? sparse_va(m, n + sizeof(struct sparse_pfn_range_node))
 		                : 0,
 		    .start_pfn = d->start_pfn,
 		    .end_pfn = d->end_pfn,
@@ -156,10 +156,10 @@ int sparse_lookup_tables_init(struct sparse_machine *m, struct vmemsim_err *err)
 		for (s = d->start_pfn >> SPARSE_PFN_SECTION_SHIFT;
 		     s <= (d->end_pfn - 1) >> SPARSE_PFN_SECTION_SHIFT && s < entries; s++)
 			if (!rd64(m, table + 8 * s))
-				wr64(m, table + 8 * s, sparse_va(n));
+				wr64(m, table + 8 * s, sparse_va(m, n));
 	}
-	bp->pfn_range_list = sparse_va(nodes);
-	bp->pfn_section_table = sparse_va(table);
+	bp->pfn_range_list = sparse_va(m, nodes);
+	bp->pfn_section_table = sparse_va(m, table);
 	bp->pfn_section_entries = entries;
 	return 0;
 }

@@ -38,8 +38,8 @@ static void fill_constants(struct sparse_machine *m)
 	bp->section_size_bits = SPARSE_SECTION_SIZE_BITS;
 	bp->pfn_section_shift = SPARSE_PFN_SECTION_SHIFT;
 	bp->subsection_shift = SPARSE_SUBSECTION_SHIFT;
-	bp->max_physmem_bits = SPARSE_MAX_PHYSMEM_BITS;
-	bp->nr_mem_sections = SPARSE_NR_MEM_SECTIONS;
+	bp->max_physmem_bits = m->max_physmem_bits;
+	bp->nr_mem_sections = m->nr_mem_sections;
 	bp->struct_page_size = SPARSE_STRUCT_PAGE_SIZE;
 	/* page-flags-layout.h: |SECTION|NODE|ZONE|...; SECTIONS_WIDTH is
 	 * MAX_PHYSMEM_BITS - SECTION_SIZE_BITS for classic sparse, else 0. */
@@ -49,8 +49,8 @@ static void fill_constants(struct sparse_machine *m)
 	bp->nodes_pgshift = 64 - bp->sections_width - SPARSE_NODES_SHIFT;
 	bp->zones_width = SPARSE_ZONES_SHIFT;
 	bp->zones_pgshift = bp->nodes_pgshift - SPARSE_ZONES_SHIFT;
-	bp->page_offset = SPARSE_PAGE_OFFSET;
-	bp->vmemmap_base = SPARSE_VMEMMAP_BASE;
+	bp->page_offset = m->page_offset;
+	bp->vmemmap_base = m->vmemmap_base;
 	bp->start_kernel_map = SPARSE_START_KERNEL_MAP;
 	bp->phys_base = 0;
 	bp->kernel_image_va = SPARSE_KERNEL_IMAGE_VA;
@@ -148,7 +148,7 @@ static int add_device(struct sparse_machine *m, const struct sparse_range *r,
 		b->start_pfn = d->start_pfn;
 		b->end_pfn = d->end_pfn;
 		b->flags = SPARSE_DEV_HAS_MEMMAP | (alt ? SPARSE_DEV_ALTMAP : 0);
-		b->kaddr = sparse_va(s);
+		b->kaddr = sparse_va(m, s);
 		b->altmap_base_pfn = d->altmap.base_pfn;
 		b->altmap_end_pfn = d->altmap.end_pfn;
 		b->altmap_reserve = d->altmap.reserve;
@@ -219,6 +219,51 @@ static int kind_counts_ok(const struct sparse_layout *l, struct vmemsim_err *err
 	return 0;
 }
 
+/* The kernel knobs a build accepts; 5-level paging moves the bases and
+ * MAX_PHYSMEM_BITS to 52, and X86_5LEVEL selects SPARSEMEM_VMEMMAP. */
+static int params_ok(const struct sparse_layout *l, enum sparse_model model,
+                     const struct sparse_params *p, struct vmemsim_err *err)
+{
+	struct sparse_params d;
+	unsigned bits;
+
+	if (!p) {
+		sparse_params_default(&d);
+		p = &d;
+	}
+	if (p->image_size > IMG_MEM_SECTION_OFF || p->dm_step_shift == 0 || p->dm_step_shift > 20 ||
+	    (p->pgtable_levels != 4 && p->pgtable_levels != 5))
+		return vmemsim_errf(err, VMEMSIM_EINVAL,
+		                    "params: image_size <= 16 MiB, dm_step_shift 1..20 and "
+		                    "pgtable_levels 4 or 5 are required");
+	if (p->pgtable_levels == 5 && sparse_model_is_classic(model))
+		return vmemsim_errf(err, VMEMSIM_EINVAL,
+		                    "%s with 5-level paging: X86_5LEVEL selects SPARSEMEM_VMEMMAP "
+		                    "(classic sparse needs a compile-time MAX_PHYSMEM_BITS)",
+		                    sparse_model_name(model));
+	bits = p->pgtable_levels == 5 ? SPARSE_MAX_PHYSMEM_BITS_L5 : SPARSE_MAX_PHYSMEM_BITS;
+	for (unsigned i = 0; i < l->nr_ranges; i++)
+		if (l->ranges[i].end > (1ull << bits))
+			return vmemsim_errf(
+			    err, VMEMSIM_EINVAL,
+			    "ranges[%u]: end %#llx is beyond MAX_PHYSMEM_BITS %u of "
+			    "%u-level paging",
+			    i, (unsigned long long)l->ranges[i].end, bits, p->pgtable_levels);
+	return 0;
+}
+
+static void set_paging_mode(struct sparse_machine *m)
+{
+	bool l5 = m->params.pgtable_levels == 5;
+
+	m->page_offset = l5 ? SPARSE_PAGE_OFFSET_L5 : SPARSE_PAGE_OFFSET;
+	m->vmemmap_base = l5 ? SPARSE_VMEMMAP_BASE_L5 : SPARSE_VMEMMAP_BASE;
+	m->vmalloc_base = l5 ? SPARSE_VMALLOC_BASE_L5 : SPARSE_VMALLOC_BASE;
+	m->max_physmem_bits = l5 ? SPARSE_MAX_PHYSMEM_BITS_L5 : SPARSE_MAX_PHYSMEM_BITS;
+	m->nr_mem_sections = l5 ? SPARSE_NR_MEM_SECTIONS_L5 : SPARSE_NR_MEM_SECTIONS;
+	m->nr_section_roots = l5 ? SPARSE_NR_SECTION_ROOTS_L5 : SPARSE_NR_SECTION_ROOTS;
+}
+
 int sparse_machine_create(struct sparse_machine **out, const struct sparse_layout *layout,
                           enum sparse_model model, const struct sparse_params *params,
                           struct vmemsim_err *err)
@@ -231,12 +276,8 @@ int sparse_machine_create(struct sparse_machine **out, const struct sparse_layou
 		return rc;
 	if ((unsigned)model >= SPARSE_NR_MODELS)
 		return vmemsim_errf(err, VMEMSIM_EINVAL, "memory model %d is unknown", (int)model);
-	if (params && (params->image_size > IMG_MEM_SECTION_OFF || params->dm_step_shift == 0 ||
-	               params->dm_step_shift > 20 || params->pgtable_levels != 4))
-		return vmemsim_errf(err, VMEMSIM_EINVAL,
-		                    "params: image_size <= 16 MiB, dm_step_shift 1..20 and "
-		                    "pgtable_levels 4 are required (the 5-level layout, "
-		                    "PAGE_OFFSET_L5 and MAX_PHYSMEM_BITS 52, is not modelled)");
+	if ((rc = params_ok(layout, model, params, err)) < 0)
+		return rc;
 	if (!(m = calloc(1, sizeof(*m))))
 		return vmemsim_errf(err, VMEMSIM_ENOMEM, "out of host memory");
 	m->layout = *layout;
@@ -246,6 +287,7 @@ int sparse_machine_create(struct sparse_machine **out, const struct sparse_layou
 		m->params = *params;
 	else
 		sparse_params_default(&m->params);
+	set_paging_mode(m);
 	for (unsigned i = 0; i < m->layout.nr_ranges; i++)
 		if (m->layout.ranges[i].end > span)
 			span = m->layout.ranges[i].end;
@@ -329,16 +371,17 @@ unsigned sparse_machine_regions(const struct sparse_machine *m,
 	unsigned n = 0;
 	uint64_t img = SPARSE_KERNEL_IMAGE_VA;
 
-	out[n++] = (struct sparse_region){"direct map", SPARSE_PAGE_OFFSET,
-	                                  SPARSE_PAGE_OFFSET + ALIGN_UP(m->end_pfn << 12, SZ_2M)};
+	out[n++] = (struct sparse_region){"direct map", m->page_offset,
+	                                  m->page_offset + ALIGN_UP(m->end_pfn << 12, SZ_2M)};
 	if (sparse_model_is_vmemmap(m->model))
 		out[n++] = (struct sparse_region){
-		    "vmemmap", SPARSE_VMEMMAP_BASE,
-		    SPARSE_VMEMMAP_BASE + ALIGN_UP(m->end_pfn * SPARSE_STRUCT_PAGE_SIZE, SZ_2M)};
+		    "vmemmap", m->vmemmap_base,
+		    m->vmemmap_base + ALIGN_UP(m->end_pfn * SPARSE_STRUCT_PAGE_SIZE, SZ_2M)};
 	out[n++] = (struct sparse_region){"stack", m->bp.stack_bottom, m->bp.stack_top};
-	if (m->memremap_next > SPARSE_MEMREMAP_VA)
-		out[n++] = (struct sparse_region){"memremap", SPARSE_MEMREMAP_VA,
-		                                  ALIGN_UP(m->memremap_next, SPARSE_PAGE_SIZE)};
+	if (m->memremap_next > (m->vmalloc_base + SPARSE_MEMREMAP_OFFSET))
+		out[n++] =
+		    (struct sparse_region){"memremap", (m->vmalloc_base + SPARSE_MEMREMAP_OFFSET),
+		                           ALIGN_UP(m->memremap_next, SPARSE_PAGE_SIZE)};
 	out[n++] = (struct sparse_region){"kernel image", img, img + IMG_MEM_SECTION_OFF};
 	if (m->model == SPARSE_MODEL_STATIC)
 		out[n++] = (struct sparse_region){"mem_section", img + IMG_MEM_SECTION_OFF,

@@ -25,13 +25,13 @@
 uint64_t sparse_page_va(const struct sparse_machine *m, uint64_t pfn)
 {
 	if (sparse_model_is_vmemmap(m->model))
-		return SPARSE_VMEMMAP_BASE + pfn * SPARSE_STRUCT_PAGE_SIZE;
+		return m->vmemmap_base + pfn * SPARSE_STRUCT_PAGE_SIZE;
 	if (m->model == SPARSE_MODEL_FLATMEM)
 		return m->bp.mem_map + (pfn - m->bp.arch_pfn_offset) * SPARSE_STRUCT_PAGE_SIZE;
 	uint64_t s = pfn >> SPARSE_PFN_SUBSECTION_SHIFT;
 	if (s >= m->nr_sections * SPARSE_SUBSECTIONS_PER_SECTION || m->memmap_pa[s] == NO_PA)
 		return 0;
-	return sparse_va(m->memmap_pa[s]) +
+	return sparse_va(m, m->memmap_pa[s]) +
 	       (pfn & (SPARSE_PAGES_PER_SUBSECTION - 1)) * SPARSE_STRUCT_PAGE_SIZE;
 }
 
@@ -114,7 +114,7 @@ static int flatmem_init(struct sparse_machine *m, struct vmemsim_err *err)
 		    "flatmem: mem_map for pfns [0, %#llx) needs %llu MiB and no free "
 		    "RAM range is that large",
 		    (unsigned long long)end, (unsigned long long)(size >> 20));
-	m->bp.mem_map = sparse_va(pa);
+	m->bp.mem_map = sparse_va(m, pa);
 	m->bp.arch_pfn_offset = 0;
 	m->bp.max_mapnr = end;
 	set_memmap_pa(m, 0, end, pa);
@@ -171,7 +171,7 @@ static int init_section(struct sparse_machine *m, uint64_t nr, unsigned nid, uin
 		rc = sparse_vmemmap_populate(m, pfn, SPARSE_PAGES_PER_SECTION, nid, NULL, err);
 		if (rc < 0)
 			return rc;
-		mem_map_va = SPARSE_VMEMMAP_BASE + pfn * SPARSE_STRUCT_PAGE_SIZE;
+		mem_map_va = m->vmemmap_base + pfn * SPARSE_STRUCT_PAGE_SIZE;
 		wr64(m, usage_pa + offsetof(struct sparse_mem_section_usage, subsection_map),
 		     early_subsection_map(m, nr));
 	} else {
@@ -184,7 +184,7 @@ static int init_section(struct sparse_machine *m, uint64_t nr, unsigned nid, uin
 			                    "section %llu: no RAM for its memmap (node %u)",
 			                    (unsigned long long)nr, nid);
 		set_memmap_pa(m, pfn, SPARSE_PAGES_PER_SECTION, pa);
-		mem_map_va = sparse_va(pa);
+		mem_map_va = sparse_va(m, pa);
 	}
 	/* memmap_init_range: MIGRATE_MOVABLE at each pageblock-aligned pfn that
 	 * lies in memory; pageblocks starting in a hole stay 0 */

@@ -30,19 +30,19 @@ int sparse_sections_init(struct sparse_machine *m, struct vmemsim_err *err)
 		pa = SPARSE_LOAD_PHYSICAL_ADDR + IMG_MEM_SECTION_OFF;
 		bp->mem_section = image_va(pa);
 		bp->sections_per_root = 1;
-		bp->nr_section_roots = SPARSE_NR_MEM_SECTIONS;
-		m->st.bytes[SPARSE_USE_MEM_SECTION] += SPARSE_NR_MEM_SECTIONS * 16;
+		bp->nr_section_roots = m->nr_mem_sections;
+		m->st.bytes[SPARSE_USE_MEM_SECTION] += m->nr_mem_sections * 16;
 		return 0;
 	}
 	/* sparse_index_init's caller: memblock_alloc(NR_SECTION_ROOTS * ptr) */
-	pa = sparse_alloc(m, SPARSE_USE_MEM_SECTION, SPARSE_NR_SECTION_ROOTS * 8, 64, -1);
+	pa = sparse_alloc(m, SPARSE_USE_MEM_SECTION, m->nr_section_roots * 8, 64, -1);
 	if (pa == NO_PA)
 		return vmemsim_errf(err, VMEMSIM_ENOMEM,
 		                    "mem_section: no RAM for the %llu-byte root array",
-		                    SPARSE_NR_SECTION_ROOTS * 8);
-	bp->mem_section = sparse_va(pa);
+		                    (unsigned long long)(m->nr_section_roots * 8));
+	bp->mem_section = sparse_va(m, pa);
 	bp->sections_per_root = SPARSE_SECTIONS_PER_ROOT;
-	bp->nr_section_roots = SPARSE_NR_SECTION_ROOTS;
+	bp->nr_section_roots = m->nr_section_roots;
 	return 0;
 }
 
@@ -50,14 +50,14 @@ static uint64_t mem_section_pa(const struct sparse_machine *m)
 {
 	if (m->model == SPARSE_MODEL_STATIC)
 		return m->bp.mem_section - SPARSE_START_KERNEL_MAP;
-	return m->bp.mem_section - SPARSE_PAGE_OFFSET;
+	return m->bp.mem_section - m->page_offset;
 }
 
 uint64_t sparse_section_pa(const struct sparse_machine *m, uint64_t nr)
 {
 	uint64_t root, root_va;
 
-	if (m->model == SPARSE_MODEL_FLATMEM || nr >= SPARSE_NR_MEM_SECTIONS)
+	if (m->model == SPARSE_MODEL_FLATMEM || nr >= m->nr_mem_sections)
 		return NO_PA;
 	if (m->model == SPARSE_MODEL_STATIC)
 		return mem_section_pa(m) + nr * SPARSE_MEM_SECTION_SIZE;
@@ -65,8 +65,7 @@ uint64_t sparse_section_pa(const struct sparse_machine *m, uint64_t nr)
 	root_va = rd64(m, mem_section_pa(m) + 8 * root);
 	if (!root_va)
 		return NO_PA;
-	return root_va - SPARSE_PAGE_OFFSET +
-	       (nr & SPARSE_SECTION_ROOT_MASK) * SPARSE_MEM_SECTION_SIZE;
+	return root_va - m->page_offset + (nr & SPARSE_SECTION_ROOT_MASK) * SPARSE_MEM_SECTION_SIZE;
 }
 
 /* sparse_index_init(): allocate the root page holding section nr. */
@@ -82,7 +81,7 @@ int sparse_ensure_root(struct sparse_machine *m, uint64_t nr, unsigned nid, stru
 		return vmemsim_errf(err, VMEMSIM_ENOMEM,
 		                    "mem_section: no RAM for root %llu (node %u)",
 		                    (unsigned long long)root, nid);
-	wr64(m, mem_section_pa(m) + 8 * root, sparse_va(pa));
+	wr64(m, mem_section_pa(m) + 8 * root, sparse_va(m, pa));
 	m->st.roots_allocated++;
 	return 0;
 }
@@ -135,7 +134,7 @@ void sparse_init_one_section(struct sparse_machine *m, uint64_t nr, uint64_t mem
 
 	smm |= sparse_encode_mem_map(mem_map_va, nr) | flags | SPARSE_SECTION_HAS_MEM_MAP;
 	wr64(m, pa, smm);
-	wr64(m, pa + 8, usage_pa == NO_PA ? 0 : sparse_va(usage_pa));
+	wr64(m, pa + 8, usage_pa == NO_PA ? 0 : sparse_va(m, usage_pa));
 }
 
 /* set_pageblock_migratetype(MIGRATE_MOVABLE) for the pageblocks of

@@ -87,16 +87,21 @@
 /* Memmap of one full section: 32768 * 64 = 2 MiB (a PMD). */
 #define SPARSE_SECTION_MEMMAP_BYTES (SPARSE_PAGES_PER_SECTION * SPARSE_STRUCT_PAGE_SIZE)
 
-#define SPARSE_PAGE_OFFSET        0xffff888000000000ull /* __PAGE_OFFSET_BASE_L4 */
-#define SPARSE_PAGE_OFFSET_L5     0xff11000000000000ull
-#define SPARSE_VMEMMAP_BASE       0xffffea0000000000ull /* __VMEMMAP_BASE_L4 */
-#define SPARSE_VMEMMAP_BASE_L5    0xffd4000000000000ull
-#define SPARSE_START_KERNEL_MAP   0xffffffff80000000ull /* __START_KERNEL_map */
-#define SPARSE_LOAD_PHYSICAL_ADDR 0x1000000ull          /* 16 MiB */
-#define SPARSE_KERNEL_IMAGE_VA    (SPARSE_START_KERNEL_MAP + SPARSE_LOAD_PHYSICAL_ADDR)
-#define SPARSE_ISA_END_ADDRESS    0x100000ull           /* the direct map maps [0, 1 MiB) first */
-#define SPARSE_STACK_VA           0xffffc90000000000ull /* VMALLOC_START (4-level) */
-#define SPARSE_MEMREMAP_VA        0xffffd00000000000ull /* inside vmalloc space */
+#define SPARSE_PAGE_OFFSET         0xffff888000000000ull /* __PAGE_OFFSET_BASE_L4 */
+#define SPARSE_PAGE_OFFSET_L5      0xff11000000000000ull
+#define SPARSE_VMEMMAP_BASE        0xffffea0000000000ull /* __VMEMMAP_BASE_L4 */
+#define SPARSE_VMEMMAP_BASE_L5     0xffd4000000000000ull
+#define SPARSE_START_KERNEL_MAP    0xffffffff80000000ull /* __START_KERNEL_map */
+#define SPARSE_LOAD_PHYSICAL_ADDR  0x1000000ull          /* 16 MiB */
+#define SPARSE_KERNEL_IMAGE_VA     (SPARSE_START_KERNEL_MAP + SPARSE_LOAD_PHYSICAL_ADDR)
+#define SPARSE_ISA_END_ADDRESS     0x100000ull           /* the direct map maps [0, 1 MiB) first */
+#define SPARSE_VMALLOC_BASE        0xffffc90000000000ull /* VMALLOC_START, 4-level */
+#define SPARSE_VMALLOC_BASE_L5     0xffa0000000000000ull
+#define SPARSE_STACK_VA            SPARSE_VMALLOC_BASE /* + a guard page, 4-level */
+#define SPARSE_MEMREMAP_OFFSET     (7ull << 40)        /* memremap window in vmalloc */
+#define SPARSE_MEMREMAP_VA         (SPARSE_VMALLOC_BASE + SPARSE_MEMREMAP_OFFSET)
+#define SPARSE_NR_MEM_SECTIONS_L5  (1ull << (SPARSE_MAX_PHYSMEM_BITS_L5 - SPARSE_SECTION_SIZE_BITS))
+#define SPARSE_NR_SECTION_ROOTS_L5 (SPARSE_NR_MEM_SECTIONS_L5 / SPARSE_SECTIONS_PER_ROOT)
 
 /* page->flags layout, page-flags-layout.h for x86-64: NODES_SHIFT 6, five
  * zones (DMA, DMA32, NORMAL, MOVABLE, DEVICE) -> ZONES_SHIFT 3. */
@@ -116,6 +121,9 @@ _Static_assert(SPARSE_PAGES_PER_SECTION == 32768, "PAGES_PER_SECTION");
 _Static_assert(SPARSE_NR_MEM_SECTIONS == (1ull << 19), "NR_MEM_SECTIONS, 4-level");
 _Static_assert(SPARSE_SECTIONS_PER_ROOT == 256, "SECTIONS_PER_ROOT");
 _Static_assert(SPARSE_NR_SECTION_ROOTS == 2048, "NR_SECTION_ROOTS, 4-level");
+_Static_assert(SPARSE_NR_MEM_SECTIONS_L5 == (1ull << 25), "NR_MEM_SECTIONS, 5-level");
+_Static_assert(SPARSE_NR_SECTION_ROOTS_L5 == 131072, "NR_SECTION_ROOTS, 5-level");
+_Static_assert(SPARSE_MEMREMAP_VA == 0xffffd00000000000ull, "memremap window, 4-level");
 _Static_assert(SPARSE_SUBSECTIONS_PER_SECTION == 64, "one u64 subsection_map");
 _Static_assert(SPARSE_SUBSECTION_SHIFT <= SPARSE_SECTION_SIZE_BITS, "subsection > section");
 _Static_assert(SPARSE_SECTION_MAP_LAST_BIT <= SPARSE_PFN_SECTION_SHIFT,
@@ -198,7 +206,7 @@ struct sparse_layout {
 	char name[64];
 	unsigned nr_ranges;
 	struct sparse_range ranges[SPARSE_MAX_RANGES]; /* any order; checked and sorted */
-	unsigned maxphyaddr;                           /* default 46 */
+	unsigned maxphyaddr;                           /* default 46, at most 52 */
 	uint64_t hugetlb_start, hugetlb_size;          /* PA range of the hugetlb pool, 0 = none */
 	unsigned hugetlb_order;                        /* 9 (2 MiB) */
 	uint64_t scratch_size;                         /* workload scratch in RAM, default 16 MiB */
@@ -206,7 +214,7 @@ struct sparse_layout {
 
 /* Build parameters beyond the layout: kernel knobs. */
 struct sparse_params {
-	unsigned pgtable_levels; /* 4: the 5-level layout is not modelled */
+	unsigned pgtable_levels; /* 4 or 5 (LA57: L5 bases, MAX_PHYSMEM_BITS 52) */
 	unsigned dm_step_shift;  /* direct-map step growth: 8 today, 5 for 2012 */
 	bool dm_gbpages;         /* 1G direct-map leaves allowed (default true) */
 	unsigned brk_pages;      /* INIT_PGT_BUF_SIZE / 4 KiB, default 6 */

@@ -26,9 +26,9 @@
 #define VMEMMAP_PROT    SPARSE_PAGE_KERNEL
 #define VMEMMAP_RO_PROT SPARSE_PAGE_KERNEL_RO
 
-static uint64_t vmemmap_va(uint64_t pfn)
+static uint64_t vmemmap_va(const struct sparse_machine *m, uint64_t pfn)
 {
-	return SPARSE_VMEMMAP_BASE + pfn * SPARSE_STRUCT_PAGE_SIZE;
+	return m->vmemmap_base + pfn * SPARSE_STRUCT_PAGE_SIZE;
 }
 
 /* vmem_altmap_alloc(): next pfn = base + reserve + alloc + align, aligned to
@@ -66,7 +66,7 @@ static bool any_leaf(const struct sparse_machine *m, uint64_t start, uint64_t en
 static int populate_basepages(struct sparse_machine *m, uint64_t pfn, uint64_t n, unsigned nid,
                               struct vmemsim_err *err)
 {
-	uint64_t va = vmemmap_va(pfn),
+	uint64_t va = vmemmap_va(m, pfn),
 	         size = ALIGN_UP(n * SPARSE_STRUCT_PAGE_SIZE, SPARSE_PAGE_SIZE);
 	uint64_t pa;
 	struct mmu_leaf leaf;
@@ -103,7 +103,7 @@ static int populate_range_basepages(struct sparse_machine *m, uint64_t pfn, uint
 static int populate_hugepage(struct sparse_machine *m, uint64_t pfn, unsigned nid,
                              struct sparse_altmap *altmap, struct vmemsim_err *err)
 {
-	uint64_t va = vmemmap_va(pfn), pa = NO_PA;
+	uint64_t va = vmemmap_va(m, pfn), pa = NO_PA;
 	struct mmu_leaf leaf;
 
 	if (mmu_pt_lookup(&m->pt, va, &leaf) == 0 && leaf.ps == MMU_PAGE_2M)
@@ -167,8 +167,8 @@ void sparse_vmemmap_depopulate(struct sparse_machine *m, uint64_t pfn, uint64_t 
                                struct sparse_altmap *altmap)
 {
 	struct depop_ctx c = {m, altmap};
-	uint64_t start = vmemmap_va(pfn);
-	uint64_t end = ALIGN_UP(vmemmap_va(pfn + nr_pages), SPARSE_PAGE_SIZE);
+	uint64_t start = vmemmap_va(m, pfn);
+	uint64_t end = ALIGN_UP(vmemmap_va(m, pfn + nr_pages), SPARSE_PAGE_SIZE);
 
 	mmu_pt_for_each_leaf(&m->pt, start, end, depop_leaf, &c);
 	sparse_unmap(m, SPARSE_PT_VMEMMAP, start, end - start);
@@ -181,7 +181,7 @@ static int hvo_one(struct sparse_machine *m, uint64_t head, uint64_t idx, struct
 {
 	uint64_t n = 1ull << m->layout.hugetlb_order;
 	uint64_t vpages = n * SPARSE_STRUCT_PAGE_SIZE / SPARSE_PAGE_SIZE;
-	uint64_t va = vmemmap_va(head), newpa, k;
+	uint64_t va = vmemmap_va(m, head), newpa, k;
 	unsigned nid = sparse_pfn_nid(m, head);
 	int rc;
 

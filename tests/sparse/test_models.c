@@ -360,18 +360,54 @@ Test(sparse_models, memmap_and_usage_bytes_are_hand_computed)
 	}
 }
 
-Test(sparse_models, five_level_layout_is_refused_clearly)
+/* 5-level paging (LA57): L5 bases, MAX_PHYSMEM_BITS 52 (131072 roots, a
+ * 1 MiB root array), a PML5 root; classic sparse is refused as X86_5LEVEL
+ * selects SPARSEMEM_VMEMMAP.  Every valid pfn still round-trips and walks. */
+Test(sparse_models, five_level_paging_uses_the_l5_layout)
 {
 	struct sparse_layout l;
 	struct sparse_params p;
-	struct sparse_machine *m = NULL;
 	struct vmemsim_err err = {0};
 	tiny_layout(&l);
 	sparse_params_default(&p);
 	p.pgtable_levels = 5;
-	cr_assert_eq(sparse_machine_create(&m, &l, SPARSE_MODEL_VMEMMAP_2M, &p, &err),
-	             VMEMSIM_EINVAL);
-	cr_assert(strstr(err.msg, "5-level"), "%s", err.msg);
+	for (int mo = 0; mo < SPARSE_NR_MODELS; mo++) {
+		struct sparse_machine *m = NULL;
+		int rc = sparse_machine_create(&m, &l, mo, &p, &err);
+		if (sparse_model_is_classic(mo)) {
+			cr_assert_eq(rc, VMEMSIM_EINVAL);
+			cr_assert(strstr(err.msg, "X86_5LEVEL"), "%s", err.msg);
+			continue;
+		}
+		cr_assert_eq(rc, 0, "%s: %s", sparse_model_name(mo), err.msg);
+		cr_assert_eq(sparse_machine_check(m, &err), 0, "%s", err.msg);
+		const struct sparse_boot_params *bp = sparse_machine_boot_params(m);
+		cr_assert_eq(bp->page_offset, 0xff11000000000000ull);
+		cr_assert_eq(bp->vmemmap_base, 0xffd4000000000000ull);
+		cr_assert_eq(bp->max_physmem_bits, 52);
+		cr_assert_eq(bp->pgtable_levels, 5);
+		cr_assert_eq(sparse_machine_pt(m)->table_pages[MMU_LEVEL_PML5], 1);
+		if (mo != SPARSE_MODEL_FLATMEM) {
+			cr_assert_eq(bp->nr_section_roots, 131072);
+			cr_assert_eq(sparse_machine_stats(m)->bytes[SPARSE_USE_MEM_SECTION],
+			             (1ull << 20) + 4096, "root array + one root");
+		}
+		for (uint64_t pfn = 0; pfn < PFN(700 * MiB); pfn += 3) {
+			uint64_t va, back, want, pa;
+			if (!sparse_pfn_valid(m, pfn))
+				continue;
+			cr_assert_eq(sparse_pfn_to_page(m, pfn, &va), 0);
+			cr_assert_eq(sparse_page_to_pfn(m, va, &back), 0);
+			cr_assert_eq(back, pfn);
+			cr_assert_eq(sparse_memmap_pa(m, pfn, &want), 0);
+			cr_assert_eq(sparse_va_to_pa(m, va, &pa), 0);
+			cr_assert_eq(pa, want);
+		}
+		uint64_t pa;
+		cr_assert_eq(sparse_va_to_pa(m, 0xff11000000000000ull + 100 * MiB, &pa), 0);
+		cr_assert_eq(pa, 100 * MiB);
+		sparse_machine_destroy(m);
+	}
 }
 
 /* A 1 GiB hugetlb page's 4096 vmemmap pages collapse to one (4095 freed);
