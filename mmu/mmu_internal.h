@@ -221,6 +221,15 @@ MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 		return (int)sa->mru;
 	base = set * sa->ways;
 	t = sa->tag + base;
+	if (sa->ways <= 8) { /* a few tags are cheaper to compare than to hash */
+		for (w = 0; w < sa->ways; w++) {
+			if (t[w] == k1 || t[w] == k2) {
+				sa_touch(sa, set, w);
+				return (int)(base + w);
+			}
+		}
+		return -1;
+	}
 	w = *sa_set_mru(sa, set);
 	if (t[w] == k1 || t[w] == k2)
 		return (int)(base + w);
@@ -330,12 +339,13 @@ MMU_HOT struct tlb_ent *tlb_lookup(struct tlb_level *l, uint64_t va, uint16_t pc
 	for (i = 0; i < l->n; i++) {
 		struct tlb_array *a = &l->a[i];
 		for (j = 0; j < a->nps; j++) {
+			unsigned ps = a->ps[j];
 			uint64_t k;
 			int idx;
 
-			if (!a->nr_valid[a->ps[j]])
+			if (!a->nr_valid[ps])
 				continue;
-			k = tlb_key(va, (enum mmu_page_size)a->ps[j]);
+			k = tlb_key(va, (enum mmu_page_size)ps);
 			idx = sa_lookup(&a->sa, sa_set(&a->sa, k >> 16), k | pcid, k | TLB_GLOBAL);
 			if (idx >= 0)
 				return &a->ent[idx];
