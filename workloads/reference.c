@@ -62,8 +62,8 @@ static int ref_random_touch(const struct wl_args *a, const struct sparse_machine
 
 	wl_pieces_init(&ps, sparse_machine_boot_params(m), a->v[1] ? WL_SET_WRITABLE : WL_SET_RAM);
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t va, flags, pfn = wl_pieces_rank(&ps, wl_rand_below(&s, ps.total));
-		if (page_of(m, pfn, &va, err) || read64(m, va, &flags, err))
+		uint64_t va, flags = 0, pfn = wl_pieces_rank(&ps, wl_rand_below(&s, ps.total));
+		if (page_of(m, pfn, &va, err) || (a->v[2] && read64(m, va, &flags, err)))
 			return err ? err->code : VMEMSIM_EFAULT;
 		cs = wl_mix(cs, va ^ flags);
 	}

@@ -133,6 +133,9 @@ int wl_args_resolve(struct wl_args *a, const struct wl_desc *wl, const struct sp
 			a->v[1] = bp->end_pfn - a->v[0];
 		return 0;
 	case WL_RANDOM_TOUCH:
+		if (a->v[1] && !a->v[2])
+			return vmemsim_errf(err, VMEMSIM_EINVAL,
+			                    "workload random-touch: write=1 needs touch=1");
 		wl_pieces_init(&ps, bp, a->v[1] ? WL_SET_WRITABLE : WL_SET_RAM);
 		if (!ps.total)
 			return vmemsim_errf(err, VMEMSIM_EINVAL, "workload random-touch: no RAM");

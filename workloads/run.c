@@ -82,7 +82,8 @@ static int machine_init(struct wl_machine *w, struct wl_run_config *cfg, struct 
 		return vmemsim_errf(err, VMEMSIM_EINVAL,
 		                    "CPU '%s' walks %u-level page tables but the layout builds "
 		                    "%u-level ones (layout kernel.pgtable_levels)",
-		                    cfg->cpu->name, cfg->cpu->levels, sparse_machine_pt(w->sm)->levels);
+		                    cfg->cpu->name, cfg->cpu->levels,
+		                    sparse_machine_pt(w->sm)->levels);
 	if ((rc = mmu_create(&w->mmu, cfg->cpu, sparse_machine_phys(w->sm), err)))
 		return rc;
 	/* The boot CPU loads CR3 with the kernel's page tables (PCID 0). */

@@ -455,3 +455,45 @@ Test(wl_run, cpu_paging_levels_must_match_the_layout_tables)
 	              NULL,
 	          "%s", err.msg);
 }
+
+Test(wl_resolve, write_without_touch_is_refused)
+{
+	static struct wl_run_result res;
+	struct vmemsim_err err;
+	const char *w[] = {"write=1", "touch=0", NULL};
+
+	cr_expect_eq(run_named("random-touch", SPARSE_MODEL_VMEMMAP_2M, w, &res, &err),
+	             VMEMSIM_EINVAL);
+	cr_expect(strstr(err.msg, "write=1 needs touch=1") != NULL, "%s", err.msg);
+}
+
+static uint64_t region_loads(const struct wl_run_result *res, const char *name)
+{
+	for (unsigned r = 0; r < res->stats.nr_regions; r++)
+		if (!strcmp(res->region_names[r], name))
+			return res->stats.v[r][MMU_C_loads];
+	return 0;
+}
+
+Test(wl_checksum, lookup_only_random_touch_matches_under_every_model)
+{
+	static struct wl_run_result res;
+	struct vmemsim_err err;
+	const char *t[] = {"touch=0", "iterations=2000", NULL};
+
+	for (int m = 0; m < SPARSE_NR_MODELS; m++) {
+		cr_assert_eq(run_named("random-touch", (enum sparse_model)m, t, &res, &err), 0,
+		             "%s: %s", sparse_model_name((enum sparse_model)m), err.msg);
+		/* vmemmap computes the address without touching memory: no load
+		 * in the vmemmap region; classic sparse reads its mem_section. */
+		uint64_t vmemmap_loads = region_loads(&res, "vmemmap");
+		if (sparse_model_is_vmemmap((enum sparse_model)m))
+			cr_expect_eq(vmemmap_loads, 0, "%s",
+			             sparse_model_name((enum sparse_model)m));
+		if (sparse_model_is_classic((enum sparse_model)m))
+			cr_expect_geq(mmu_stats_total(&res.stats, MMU_C_loads) -
+			                  region_loads(&res, "stack") -
+			                  region_loads(&res, "kernel image"),
+			              2000, "%s", sparse_model_name((enum sparse_model)m));
+	}
+}
