@@ -209,8 +209,12 @@ static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
 static inline void emu_data_access(struct emu *e, uc_engine *uc, uint64_t va, int size,
                                    enum mmu_access_type type)
 {
-	if (e->stopping)
+	if (e->stopping) /* the rest of a stopped instruction's accesses */
 		return;
+	if (type == MMU_LOAD)
+		e->loads++;
+	else
+		e->stores++;
 	uint64_t pc = e->exact_pc ? emu_access_pc(e, uc) : e->block_va;
 	if (e->record && e->record(e->record_ctx, type, va, (uint32_t)size, pc)) {
 		emu_stop_run(e, EMU_STOP_RECORDER);
@@ -255,16 +259,13 @@ static void hook_load(uc_engine *uc, uc_mem_type type, uint64_t va, int size, in
 		e->split_size = (uint32_t)size;
 		e->split_lo = va & ~((uint64_t)size - 1);
 	}
-	e->loads++;
 	emu_data_access(e, uc, va, size, MMU_LOAD);
 }
 
 static void hook_store(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
                        void *user)
 {
-	struct emu *e = user;
-	e->stores++;
-	emu_data_access(e, uc, va, size, MMU_STORE);
+	emu_data_access(user, uc, va, size, MMU_STORE);
 }
 
 /* The benchmark baseline: the same two hooks, doing nothing but count. */

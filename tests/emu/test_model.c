@@ -176,3 +176,22 @@ Test(emu_model, a_page_crossing_load_is_one_load_and_one_page_split)
 	cr_assert_eq(mmu_stats_total(&st, MMU_C_page_splits), 1);
 	fx_fini(&f);
 }
+
+/* pc_probe's first load faults: whatever Unicorn still reports while it
+ * stops is neither counted by the emulator nor presented to the model, so
+ * the two agree. */
+Test(emu_model, after_a_fault_the_rest_of_the_instruction_is_not_counted)
+{
+	struct fx f;
+	fx_init(&f, true, NULL);
+	struct emu_result res;
+	uint64_t p = UNMAPPED_VA;
+	cr_assert_eq(fx_call(&f, "pc_probe", &p, 1, NULL, &res), VMEMSIM_EFAULT);
+	cr_assert_eq(res.fault.pc, fx_sym(&f, "probe_load"));
+	struct mmu_stats st;
+	mmu_stats_snapshot(f.mmu, &st);
+	cr_assert_eq(mmu_stats_total(&st, MMU_C_loads), res.loads);
+	cr_assert_eq(mmu_stats_total(&st, MMU_C_stores), res.stores);
+	cr_assert_eq(res.stores, 0);
+	fx_fini(&f);
+}
