@@ -29,8 +29,10 @@
  * Ownership.  struct emu (opaque) borrows the mmu, the page tables and the
  * physical memory given to emu_create(); they must outlive it.  The emu owns
  * its Unicorn engine, capstone handle, block cache and symbol table.  Nothing
- * here prints, exits or keeps global state; one emu may be used by one thread
- * at a time, separate emus in separate threads are independent.
+  * here prints, exits or keeps global state; one emu may be used by one thread
+ * at a time.  Parallel runs are separate processes (sweeps); running emus in
+ * several threads of one process is untested (libelf's elf_version() is
+ * process-global).
  *
  * Errors.  0 or a negative VMEMSIM_E* code with a one-line message in *err
  * (NULL allowed).  On failure nothing observable changes unless the comment
