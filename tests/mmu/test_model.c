@@ -402,3 +402,50 @@ Test(regions, retired_instructions_follow_regions_added_later)
 	cr_expect_eq(s.v[0][MMU_C_instructions], 5 + 11);
 	cr_expect_eq(s.v[1][MMU_C_instructions], 7);
 }
+
+/* The repeat-hit path (same page entry, same line) counts what the full path
+ * counts: an L1 TLB hit, the access, a hit in the first cache level. */
+Test(cache, repeat_hits_count_like_any_other_hit)
+{
+	struct delta d;
+	unsigned i;
+
+	model_start(NULL, model_build(4, MMU_PAGE_2M, LEAF_RW));
+	load(V); /* cold: walk + DRAM */
+	mark(&d);
+	for (i = 0; i < 8; i++)
+		load(V + 8 * i); /* one line */
+	cr_assert_eq(mmu_access(tm, V + 4, 4, MMU_STORE, 0, NULL), 0);
+	cr_expect_eq(since(&d, MMU_C_loads), 8);
+	cr_expect_eq(since(&d, MMU_C_stores), 1);
+	cr_expect_eq(since(&d, MMU_C_dtlb_hits_2m), 9);
+	cr_expect_eq(since(&d, MMU_C_l1d_hits), 9);
+	cr_expect_eq(since(&d, MMU_C_cycles_mem), 0);
+	cr_expect_eq(since(&d, MMU_C_walks), 1, "the first store through a clean entry sets D");
+	cr_expect_eq(since(&d, MMU_C_dirty_assists), 1);
+}
+
+Test(cache, repeat_hits_without_an_l1d_count_as_l2_hits)
+{
+	struct mmu_config c;
+	struct delta d;
+
+	mmu_config_default(&c);
+	c.l1d.size = 0;
+	model_start(&c, model_build(4, MMU_PAGE_4K, LEAF_RW | PTE_US));
+	load(T_VA);
+	mark(&d);
+	load(T_VA + 8);
+	cr_assert_eq(mmu_access(tm, T_VA + 16, 8, MMU_FETCH, 0, NULL), 0);
+	cr_assert_eq(mmu_access(tm, T_VA + 24, 8, MMU_FETCH, 0, NULL), 0);
+	cr_expect_eq(since(&d, MMU_C_l2_hits), 1);
+	cr_expect_eq(since(&d, MMU_C_l1d_hits), 0);
+	cr_expect_eq(since(&d, MMU_C_cycles_mem), 12);
+	cr_expect_eq(since(&d, MMU_C_itlb_hits_4k), 1);
+	cr_expect_eq(since(&d, MMU_C_itlb_misses), 1);
+	cr_expect_eq(since(&d, MMU_C_fetches), 2);
+	/* A user-mode access to the user page through the remembered entry. */
+	mmu_set_cpl(tm, 3);
+	load(T_VA + 32);
+	cr_expect_eq(since(&d, MMU_C_l2_hits), 2);
+}
