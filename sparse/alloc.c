@@ -16,11 +16,11 @@
 
 /* ---- memblock ---------------------------------------------------------- */
 
-static int sb_insert(struct sparse_memblock *mb, unsigned at, struct sb_extent e)
+static int sparse_mb_insert(struct sparse_memblock *mb, unsigned at, struct sparse_mb_extent e)
 {
 	if (mb->nr == mb->cap) {
 		unsigned cap = mb->cap ? mb->cap * 2 : 64;
-		struct sb_extent *n = realloc(mb->free, cap * sizeof(*n));
+		struct sparse_mb_extent *n = realloc(mb->free, cap * sizeof(*n));
 		if (!n)
 			return VMEMSIM_ENOMEM;
 		mb->free = n;
@@ -32,41 +32,42 @@ static int sb_insert(struct sparse_memblock *mb, unsigned at, struct sb_extent e
 	return 0;
 }
 
-static void sb_remove_at(struct sparse_memblock *mb, unsigned at)
+static void sparse_mb_remove_at(struct sparse_memblock *mb, unsigned at)
 {
 	memmove(&mb->free[at], &mb->free[at + 1], (mb->nr - at - 1) * sizeof(*mb->free));
 	mb->nr--;
 }
 
-int sb_init(struct sparse_memblock *mb, const struct sparse_layout *l, struct vmemsim_err *err)
+int sparse_mb_init(struct sparse_memblock *mb, const struct sparse_layout *l,
+                   struct vmemsim_err *err)
 {
 	memset(mb, 0, sizeof(*mb));
 	for (unsigned i = 0; i < l->nr_ranges; i++) {
 		const struct sparse_range *r = &l->ranges[i];
-		struct sb_extent e = {r->start, r->end, r->nid};
+		struct sparse_mb_extent e = {r->start, r->end, r->nid};
 		if (r->kind != SPARSE_RANGE_RAM)
 			continue;
-		if (sb_insert(mb, mb->nr, e) < 0) {
-			sb_fini(mb);
+		if (sparse_mb_insert(mb, mb->nr, e) < 0) {
+			sparse_mb_fini(mb);
 			return vmemsim_errf(err, VMEMSIM_ENOMEM, "memblock: out of host memory");
 		}
 	}
 	return 0;
 }
 
-void sb_fini(struct sparse_memblock *mb)
+void sparse_mb_fini(struct sparse_memblock *mb)
 {
 	free(mb->free);
 	memset(mb, 0, sizeof(*mb));
 }
 
 /* Cut [start, end) out of extent i (which contains it). */
-static int sb_carve(struct sparse_memblock *mb, unsigned i, uint64_t start, uint64_t end)
+static int sparse_mb_carve(struct sparse_memblock *mb, unsigned i, uint64_t start, uint64_t end)
 {
-	struct sb_extent e = mb->free[i];
+	struct sparse_mb_extent e = mb->free[i];
 
 	if (start == e.start && end == e.end) {
-		sb_remove_at(mb, i);
+		sparse_mb_remove_at(mb, i);
 		return 0;
 	}
 	if (start == e.start) {
@@ -77,18 +78,18 @@ static int sb_carve(struct sparse_memblock *mb, unsigned i, uint64_t start, uint
 		mb->free[i].end = start;
 		return 0;
 	}
-	struct sb_extent tail = {end, e.end, e.nid};
-	if (sb_insert(mb, i + 1, tail) < 0)
+	struct sparse_mb_extent tail = {end, e.end, e.nid};
+	if (sparse_mb_insert(mb, i + 1, tail) < 0)
 		return VMEMSIM_ENOMEM;
 	mb->free[i].end = start;
 	return 0;
 }
 
-uint64_t sb_alloc(struct sparse_memblock *mb, uint64_t size, uint64_t align, int nid, uint64_t min,
-                  uint64_t max)
+uint64_t sparse_mb_alloc(struct sparse_memblock *mb, uint64_t size, uint64_t align, int nid,
+                         uint64_t min, uint64_t max)
 {
 	for (unsigned i = mb->nr; i-- > 0;) {
-		struct sb_extent *e = &mb->free[i];
+		struct sparse_mb_extent *e = &mb->free[i];
 		uint64_t lo = e->start > min ? e->start : min;
 		uint64_t hi = e->end < max ? e->end : max;
 		uint64_t pa;
@@ -100,31 +101,31 @@ uint64_t sb_alloc(struct sparse_memblock *mb, uint64_t size, uint64_t align, int
 		pa = ALIGN_DOWN(hi - size, align);
 		if (pa < lo)
 			continue;
-		if (sb_carve(mb, i, pa, pa + size) < 0)
+		if (sparse_mb_carve(mb, i, pa, pa + size) < 0)
 			return NO_PA;
 		return pa;
 	}
 	return NO_PA;
 }
 
-uint64_t sb_reserve(struct sparse_memblock *mb, uint64_t start, uint64_t end)
+uint64_t sparse_mb_reserve(struct sparse_memblock *mb, uint64_t start, uint64_t end)
 {
 	uint64_t taken = 0;
 
 	for (unsigned i = mb->nr; i-- > 0;) {
-		struct sb_extent e = mb->free[i];
+		struct sparse_mb_extent e = mb->free[i];
 		uint64_t lo = e.start > start ? e.start : start;
 		uint64_t hi = e.end < end ? e.end : end;
 		if (lo >= hi)
 			continue;
-		if (sb_carve(mb, i, lo, hi) < 0)
+		if (sparse_mb_carve(mb, i, lo, hi) < 0)
 			break;
 		taken += hi - lo;
 	}
 	return taken;
 }
 
-int sb_free(struct sparse_memblock *mb, uint64_t start, uint64_t size, unsigned nid)
+int sparse_mb_free(struct sparse_memblock *mb, uint64_t start, uint64_t size, unsigned nid)
 {
 	uint64_t end = start + size;
 	unsigned i = 0;
@@ -136,7 +137,7 @@ int sb_free(struct sparse_memblock *mb, uint64_t start, uint64_t size, unsigned 
 		mb->free[i - 1].end = end;
 		if (i < mb->nr && mb->free[i].start == end && mb->free[i].nid == nid) {
 			mb->free[i - 1].end = mb->free[i].end;
-			sb_remove_at(mb, i);
+			sparse_mb_remove_at(mb, i);
 		}
 		return 0;
 	}
@@ -144,11 +145,11 @@ int sb_free(struct sparse_memblock *mb, uint64_t start, uint64_t size, unsigned 
 		mb->free[i].start = start;
 		return 0;
 	}
-	struct sb_extent e = {start, end, nid};
-	return sb_insert(mb, i, e);
+	struct sparse_mb_extent e = {start, end, nid};
+	return sparse_mb_insert(mb, i, e);
 }
 
-uint64_t sb_free_bytes(const struct sparse_memblock *mb)
+uint64_t sparse_mb_free_bytes(const struct sparse_memblock *mb)
 {
 	uint64_t s = 0;
 	for (unsigned i = 0; i < mb->nr; i++)
@@ -156,7 +157,7 @@ uint64_t sb_free_bytes(const struct sparse_memblock *mb)
 	return s;
 }
 
-bool sb_is_free(const struct sparse_memblock *mb, uint64_t pa)
+bool sparse_mb_is_free(const struct sparse_memblock *mb, uint64_t pa)
 {
 	for (unsigned i = 0; i < mb->nr; i++)
 		if (pa >= mb->free[i].start && pa < mb->free[i].end)
@@ -185,10 +186,10 @@ const char *sparse_use_name(enum sparse_use u)
 uint64_t sparse_alloc(struct sparse_machine *m, enum sparse_use use, uint64_t size, uint64_t align,
                       int nid)
 {
-	uint64_t pa = sb_alloc(&m->mb, size, align, nid, 0, UINT64_MAX);
+	uint64_t pa = sparse_mb_alloc(&m->mb, size, align, nid, 0, UINT64_MAX);
 
 	if (pa == NO_PA && nid >= 0)
-		pa = sb_alloc(&m->mb, size, align, -1, 0, UINT64_MAX);
+		pa = sparse_mb_alloc(&m->mb, size, align, -1, 0, UINT64_MAX);
 	if (pa == NO_PA)
 		return NO_PA;
 	memset(sparse_ptr(m, pa), 0, size);
@@ -198,7 +199,7 @@ uint64_t sparse_alloc(struct sparse_machine *m, enum sparse_use use, uint64_t si
 
 void sparse_free(struct sparse_machine *m, enum sparse_use use, uint64_t pa, uint64_t size)
 {
-	sb_free(&m->mb, pa, size, sparse_pfn_nid(m, pa >> SPARSE_PAGE_SHIFT));
+	sparse_mb_free(&m->mb, pa, size, sparse_pfn_nid(m, pa >> SPARSE_PAGE_SHIFT));
 	m->st.bytes[use] -= size;
 }
 
@@ -219,9 +220,11 @@ static int pt_alloc(void *ctx, enum mmu_level level, uint64_t *pa)
 		m->st.pt_from_brk++;
 	} else if (m->pt_early) {
 		/* memblock within [min_pfn_mapped, max_pfn_mapped): already mapped */
-		p = sb_alloc(&m->mb, SPARSE_PAGE_SIZE, SPARSE_PAGE_SIZE, -1, m->pt_min, m->pt_max);
+		p = sparse_mb_alloc(&m->mb, SPARSE_PAGE_SIZE, SPARSE_PAGE_SIZE, -1, m->pt_min,
+		                    m->pt_max);
 		if (p == NO_PA)
-			p = sb_alloc(&m->mb, SPARSE_PAGE_SIZE, SPARSE_PAGE_SIZE, -1, 0, UINT64_MAX);
+			p = sparse_mb_alloc(&m->mb, SPARSE_PAGE_SIZE, SPARSE_PAGE_SIZE, -1, 0,
+			                    UINT64_MAX);
 		if (p != NO_PA) {
 			m->st.bytes[SPARSE_USE_PGTABLE] += SPARSE_PAGE_SIZE;
 			m->st.pt_from_memblock++;

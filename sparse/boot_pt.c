@@ -175,10 +175,10 @@ int sparse_direct_map_init(struct sparse_machine *m, struct vmemsim_err *err)
 	if ((rc = init_range_memory_mapping(m, 0, SPARSE_ISA_END_ADDRESS, &mapped, err)) < 0)
 		return rc;
 	/* real_end: the top of the highest free 2 MiB block */
-	probe = sb_alloc(&m->mb, SZ_2M, SZ_2M, -1, SPARSE_ISA_END_ADDRESS, end);
+	probe = sparse_mb_alloc(&m->mb, SZ_2M, SZ_2M, -1, SPARSE_ISA_END_ADDRESS, end);
 	if (probe == NO_PA)
 		return vmemsim_errf(err, VMEMSIM_ENOMEM, "direct map: no free 2 MiB block of RAM");
-	sb_free(&m->mb, probe, SZ_2M, sparse_pfn_nid(m, probe >> SPARSE_PAGE_SHIFT));
+	sparse_mb_free(&m->mb, probe, SZ_2M, sparse_pfn_nid(m, probe >> SPARSE_PAGE_SHIFT));
 	real_end = probe + SZ_2M;
 	last_start = real_end;
 	m->pt_min = m->pt_max = real_end;

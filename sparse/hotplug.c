@@ -283,7 +283,7 @@ int sparse_hotplug_add(struct sparse_machine *m, uint64_t start_pfn, uint64_t nr
 {
 	int rc = hotplug_add(m, start_pfn, nr_pages, nid, with_altmap, altmap_reserve, err);
 
-	m->st.memblock_free_bytes = sb_free_bytes(&m->mb);
+	m->st.memblock_free_bytes = sparse_mb_free_bytes(&m->mb);
 	return rc;
 }
 
@@ -304,7 +304,7 @@ int sparse_hotplug_remove(struct sparse_machine *m, uint64_t start_pfn, uint64_t
 	             sparse_pfn_to_pa(nr_pages));
 	m->devs[i] = m->devs[--m->nr_devs];
 	m->st.device_added_bytes -= sparse_pfn_to_pa(nr_pages);
-	m->st.memblock_free_bytes = sb_free_bytes(&m->mb);
+	m->st.memblock_free_bytes = sparse_mb_free_bytes(&m->mb);
 	sparse_count_leaves(m);
 	return 0;
 }

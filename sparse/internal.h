@@ -33,26 +33,27 @@
 
 /* ---- memblock: free physical extents, top-down allocation --------------- */
 
-struct sb_extent {
+struct sparse_mb_extent {
 	uint64_t start, end;
 	unsigned nid;
 };
 struct sparse_memblock {
-	struct sb_extent *free; /* sorted by start, disjoint, never empty extents */
+	struct sparse_mb_extent *free; /* sorted by start, disjoint, never empty extents */
 	unsigned nr, cap;
 };
-int sb_init(struct sparse_memblock *mb, const struct sparse_layout *l, struct vmemsim_err *err);
-void sb_fini(struct sparse_memblock *mb);
+int sparse_mb_init(struct sparse_memblock *mb, const struct sparse_layout *l,
+                   struct vmemsim_err *err);
+void sparse_mb_fini(struct sparse_memblock *mb);
 /* Top-down: the highest aligned block of size in [min, max) on nid (or any
  * node when nid < 0).  Returns NO_PA when none fits. */
-uint64_t sb_alloc(struct sparse_memblock *mb, uint64_t size, uint64_t align, int nid, uint64_t min,
-                  uint64_t max);
+uint64_t sparse_mb_alloc(struct sparse_memblock *mb, uint64_t size, uint64_t align, int nid,
+                         uint64_t min, uint64_t max);
 /* Take [start, end) out of the free extents (memblock_reserve); returns the
  * bytes that were free. */
-uint64_t sb_reserve(struct sparse_memblock *mb, uint64_t start, uint64_t end);
-int sb_free(struct sparse_memblock *mb, uint64_t start, uint64_t size, unsigned nid);
-uint64_t sb_free_bytes(const struct sparse_memblock *mb);
-bool sb_is_free(const struct sparse_memblock *mb, uint64_t pa);
+uint64_t sparse_mb_reserve(struct sparse_memblock *mb, uint64_t start, uint64_t end);
+int sparse_mb_free(struct sparse_memblock *mb, uint64_t start, uint64_t size, unsigned nid);
+uint64_t sparse_mb_free_bytes(const struct sparse_memblock *mb);
+bool sparse_mb_is_free(const struct sparse_memblock *mb, uint64_t pa);
 
 /* ---- a small slab for hot-added mem_section_usage (64-byte slots) ------- */
 

@@ -172,11 +172,12 @@ static int build(struct sparse_machine *m, struct vmemsim_err *err)
 	const struct sparse_layout *l = &m->layout;
 	int rc;
 
-	sb_reserve(&m->mb, 0, SPARSE_ISA_END_ADDRESS);
-	sb_reserve(&m->mb, SPARSE_LOAD_PHYSICAL_ADDR, SPARSE_LOAD_PHYSICAL_ADDR + IMG_AREA_SIZE);
+	sparse_mb_reserve(&m->mb, 0, SPARSE_ISA_END_ADDRESS);
+	sparse_mb_reserve(&m->mb, SPARSE_LOAD_PHYSICAL_ADDR,
+	                  SPARSE_LOAD_PHYSICAL_ADDR + IMG_AREA_SIZE);
 	m->st.bytes[SPARSE_USE_KERNEL] = SPARSE_ISA_END_ADDRESS + IMG_AREA_SIZE;
 	if (l->hugetlb_size) {
-		sb_reserve(&m->mb, l->hugetlb_start, l->hugetlb_start + l->hugetlb_size);
+		sparse_mb_reserve(&m->mb, l->hugetlb_start, l->hugetlb_start + l->hugetlb_size);
 		m->st.bytes[SPARSE_USE_HUGETLB] = l->hugetlb_size;
 	}
 	if ((rc = sparse_boot_pt_init(m, err)) < 0 || (rc = sparse_direct_map_init(m, err)) < 0 ||
@@ -308,19 +309,19 @@ int sparse_machine_create(struct sparse_machine **out, const struct sparse_layou
 	memset(m->memmap_pa, 0xff, nsub * sizeof(uint64_t));
 	if ((rc = mmu_phys_init(&m->phys, ALIGN_UP(span, SZ_2M), err)) < 0)
 		goto fail_nophys;
-	if ((rc = sb_init(&m->mb, &m->layout, err)) < 0)
+	if ((rc = sparse_mb_init(&m->mb, &m->layout, err)) < 0)
 		goto fail;
 	fill_constants(m);
 	fill_ranges(m);
 	if ((rc = build(m, err)) < 0)
 		goto fail;
-	m->st.memblock_free_bytes = sb_free_bytes(&m->mb);
+	m->st.memblock_free_bytes = sparse_mb_free_bytes(&m->mb);
 	*out = m;
 	return 0;
 fail:
 	mmu_phys_fini(&m->phys);
 fail_nophys:
-	sb_fini(&m->mb);
+	sparse_mb_fini(&m->mb);
 	free(m->slab);
 	free(m->memmap_pa);
 	free(m->hvo_page_pa);
@@ -333,7 +334,7 @@ void sparse_machine_destroy(struct sparse_machine *m)
 	if (!m)
 		return;
 	mmu_phys_fini(&m->phys);
-	sb_fini(&m->mb);
+	sparse_mb_fini(&m->mb);
 	free(m->slab);
 	free(m->memmap_pa);
 	free(m->hvo_page_pa);
@@ -409,7 +410,7 @@ int sparse_memmap_pa(const struct sparse_machine *m, uint64_t pfn, uint64_t *pa)
 static int check_memblock(const struct sparse_machine *m, struct vmemsim_err *err)
 {
 	for (unsigned i = 0; i < m->mb.nr; i++) {
-		const struct sb_extent *e = &m->mb.free[i];
+		const struct sparse_mb_extent *e = &m->mb.free[i];
 		if (e->start >= e->end || (i && m->mb.free[i - 1].end > e->start))
 			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
 			                    "memblock: extent %u [%#llx, %#llx) unsorted or empty",

@@ -213,8 +213,8 @@ static int init_nid(struct sparse_machine *m, unsigned nid, struct vmemsim_err *
 		return vmemsim_errf(err, VMEMSIM_ENOMEM, "node %u: no RAM for %llu usage maps", nid,
 		                    (unsigned long long)map_count);
 	/* sparse_buffer_init(): memmap_alloc(size, PMD_SIZE, 16 MiB, nid) */
-	buf = sb_alloc(&m->mb, map_count * SPARSE_SECTION_MEMMAP_BYTES, SZ_2M, (int)nid, 16 * SZ_1M,
-	               UINT64_MAX);
+	buf = sparse_mb_alloc(&m->mb, map_count * SPARSE_SECTION_MEMMAP_BYTES, SZ_2M, (int)nid,
+	                      16 * SZ_1M, UINT64_MAX);
 	m->sbuf_next = m->sbuf_end = NO_PA;
 	if (buf != NO_PA) {
 		m->st.bytes[SPARSE_USE_MEMMAP] += map_count * SPARSE_SECTION_MEMMAP_BYTES;

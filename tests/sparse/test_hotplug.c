@@ -36,7 +36,7 @@ static struct snap snap(struct sparse_machine *m)
 {
 	struct snap s;
 	const struct sparse_stats *st = sparse_machine_stats(m);
-	s.free = sb_free_bytes(&m->mb);
+	s.free = sparse_mb_free_bytes(&m->mb);
 	memcpy(s.tables, sparse_machine_pt(m)->table_pages, sizeof(s.tables));
 	memcpy(s.bytes, st->bytes, sizeof(s.bytes));
 	s.present = st->present_sections;
@@ -72,7 +72,8 @@ Test(sparse_hotplug, subsection_add_remove_round_trip_leaks_nothing)
 		cr_assert_eq(sparse_hotplug_remove(m, lo, n, &err), 0, "%s", err.msg);
 		cr_assert_not(sparse_pfn_valid(m, lo));
 		assert_same(before, snap(m));
-		cr_assert_eq(sparse_machine_stats(m)->memblock_free_bytes, sb_free_bytes(&m->mb));
+		cr_assert_eq(sparse_machine_stats(m)->memblock_free_bytes,
+		             sparse_mb_free_bytes(&m->mb));
 		/* and again: the same range can come back */
 		cr_assert_eq(sparse_hotplug_add(m, lo, n, 0, alt, 2, &err), 0, "%s", err.msg);
 		cr_assert_eq(sparse_hotplug_remove(m, lo, n, &err), 0, "%s", err.msg);
@@ -175,8 +176,8 @@ Test(sparse_hotplug, failing_allocation_leaves_the_machine_unchanged)
 	struct sparse_machine *m = build(SPARSE_MODEL_VMEMMAP_2M, SPARSE_HOTPLUG_SUBSECTION);
 	struct vmemsim_err err = {0};
 	/* take nearly all free RAM, leaving a few pages for page tables */
-	uint64_t left = sb_free_bytes(&m->mb);
-	while (left > 16 * 4096 && sb_alloc(&m->mb, 4096, 4096, -1, 0, UINT64_MAX) != NO_PA)
+	uint64_t left = sparse_mb_free_bytes(&m->mb);
+	while (left > 16 * 4096 && sparse_mb_alloc(&m->mb, 4096, 4096, -1, 0, UINT64_MAX) != NO_PA)
 		left -= 4096;
 	struct snap before = snap(m);
 	int rc = sparse_hotplug_add(m, PFN(2 * GiB), PFN(1 * GiB), 0, false, 0, &err);
