@@ -79,11 +79,12 @@ static int resolve_zone_device(struct wl_args *a, const struct sparse_machine *m
 	const char *model = sparse_model_name(sparse_machine_model(m));
 
 	if (dev >= bp->nr_dev_ranges)
-		return vmemsim_errf(err, VMEMSIM_EINVAL,
-		                    "workload zone-device: dev=%llu but layout '%s' has %llu "
-		                    "device range(s)",
-		                    (unsigned long long)dev, sparse_machine_layout(m)->name,
-		                    (unsigned long long)bp->nr_dev_ranges);
+		return vmemsim_errf(
+		    err, VMEMSIM_EINVAL,
+		    "workload zone-device: dev=%llu but layout '%s' has %llu "
+		    "device range(s) (try a layout with pmem, e.g. pmem-misaligned)",
+		    (unsigned long long)dev, sparse_machine_layout(m)->name,
+		    (unsigned long long)bp->nr_dev_ranges);
 	const struct sparse_boot_dev_range *d = &bp->dev_ranges[dev];
 	if (!(d->flags & SPARSE_DEV_HAS_MEMMAP))
 		return vmemsim_errf(err, VMEMSIM_EINVAL,
@@ -147,7 +148,8 @@ int wl_args_resolve(struct wl_args *a, const struct wl_desc *wl, const struct sp
 	case WL_KMAP_TABLE:
 		if (!bp->nr_dev_ranges)
 			return vmemsim_errf(err, VMEMSIM_EINVAL,
-			                    "workload %s: layout '%s' has no device range",
+			                    "workload %s: layout '%s' has no device range (try a "
+			                    "layout with pmem, e.g. pmem-misaligned)",
 			                    wl->name, sparse_machine_layout(m)->name);
 		return 0;
 	case WL_CHASE: return resolve_chase(a, wl, bp, err);
