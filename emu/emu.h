@@ -110,12 +110,12 @@ int emu_map_from_page_tables(struct emu *e, uint64_t va_start, uint64_t va_end,
 void emu_unmap(struct emu *e, uint64_t va_start, uint64_t va_end);
 
 /* One Unicorn region.  mmio: a window over a stretch of small scattered
- * leaves (more than 8 VA-adjacent runs, none 2 MiB or larger): Unicorn
+ * non-executable leaves (more than 8 VA-adjacent runs, none 2 MiB or
+ * larger): Unicorn
  * cannot hold thousands of regions (mapping N costs ~N^3; it aborts at 4096),
  * so such a stretch is one MMIO region whose callbacks copy to and from each
  * page's frame.  pa is then the first page's frame, write = any page
- * writable (permissions are enforced per page), exec = false (code cannot run
- * from a window). */
+  * writable (permissions are enforced per page), exec = false. */
 struct emu_region {
 	uint64_t va, size, pa;
 	bool write, exec, mmio;

@@ -26,8 +26,9 @@
  * that follow each other in VA becomes ONE MMIO window whose callbacks copy
  * to and from the frame of each 4 KiB page (looked up in a table built from
  * the same leaves).  Memory hooks fire on MMIO exactly as on RAM, so what the
- * MMU model sees is unchanged; only Unicorn's own access costs more.  Code
- * cannot execute from a window (Unicorn does not fetch from MMIO).
+  * MMU model sees is unchanged; only Unicorn's own access costs more.
+ * Executable leaves never go into a window (Unicorn does not fetch from
+ * MMIO).
  */
 #define EMU_WINDOW_MIN_RUNS 8            /* more small runs than this: a window */
 #define EMU_WINDOW_BIG_RUN  (2ull << 20) /* a run this large stays a RAM region */
@@ -297,9 +298,11 @@ static int collect_leaf(void *ctx, uint64_t va, const struct mmu_leaf *leaf)
 	return 0;
 }
 
+/* A run that may go into a window: small, and not executable (Unicorn does
+ * not fetch code from MMIO, so code always stays in RAM regions). */
 static bool run_small(const struct emu_region *r)
 {
-	return r->size < EMU_WINDOW_BIG_RUN;
+	return r->size < EMU_WINDOW_BIG_RUN && !r->exec;
 }
 
 /* The end (exclusive index) of the stretch of small VA-adjacent runs

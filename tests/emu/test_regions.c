@@ -413,3 +413,24 @@ Test(emu_regions, emu_check_accepts_what_was_mapped_and_names_a_stale_page)
 	cr_assert(strstr(f.err.msg, "0xffffc90000001000"), "%s", f.err.msg);
 	fx_fini(&f);
 }
+
+Test(emu_regions, scattered_executable_pages_stay_ram_regions_and_run)
+{
+	struct fx f;
+	fx_init(&f, false, NULL);
+	/* 12 executable pages in reverse frame order, each holding a copy of
+	 * guest_halt's hlt at its start */
+	uint64_t va = 0xffffffffa0000000ull;
+	for (unsigned i = 0; i < 12; i++) {
+		f.phys.base[DATA_PA + (11 - i) * SZ_4K] = 0xf4;
+		fx_map(&f, va + i * SZ_4K, DATA_PA + (11 - i) * SZ_4K, SZ_4K,
+		       MMU_PS_BIT(MMU_PAGE_4K), MMU_PROT_KERNEL_RX);
+	}
+	cr_assert_not(is_window(&f, va));
+	cr_assert_eq(emu_regions(f.emu, NULL, 0), 2 + 12);
+	struct emu_result res;
+	cr_assert_eq(emu_run(f.emu, va + 7 * SZ_4K, STACK_TOP, 0, NULL, &res, &f.err), 0, "%s",
+	             f.err.msg);
+	cr_assert_eq(res.instructions, 1);
+	fx_fini(&f);
+}
