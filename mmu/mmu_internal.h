@@ -75,16 +75,17 @@ static inline bool pt_table_in_phys(const struct mmu_phys *phys, uint64_t table)
  *     recency order of the set as 4-bit way numbers in one word (nibble 0 the
  *     most recent); above 16 ways, a last-touch clock per way.
  *   - Each way also has an 8-bit signature of its tag (0 = invalid), kept
- *     in a 16-byte-aligned row per set; a lookup compares 16 signatures at
- *     once and reads only the tags whose signature matches, so a miss in a
- *     16-way LLC set touches 16 bytes instead of 128.  The signature of a
- *     key is a hash of (key >> sig_shift) & ~sig_clear: bits that the two
- *     keys of a lookup may differ in (PCID, the global bit) are left out.
- *   - mru is the entry touched last in the whole array and set_mru[s] the
- *     way touched last in set s (way 0 at start: the initial LRU/PLRU state
- *     ranks way 0 most recent, so the invariant holds from the start).  Re-touching either changes no LRU/PLRU
- *     state (it already is the most recent way of its set), so sa_lookup()
- *     checks them first and skips the scan and the update.
+ *     in a 16-byte-aligned row per set; a lookup in a set of more than 8
+ *     ways compares 16 signatures at once and reads only the tags whose
+ *     signature matches, so a miss in a 16-way LLC set touches its 32-byte
+ *     header instead of 128 bytes of tags (smaller sets scan their tags).
+ *     The signature of a key hashes (key >> sig_shift) & ~sig_clear: bits
+ *     the two keys of a lookup may differ in (PCID, global bit) are left out.
+ *   - mru is the entry touched last in the whole array and set_mru the way
+ *     touched last in its set (way 0 at start: the initial LRU/PLRU state
+ *     ranks way 0 most recent, so this holds from the start).  Re-touching
+ *     either changes no LRU/PLRU state (it already is the most recent way of
+ *     its set), so sa_lookup() checks them first and skips the update.
  */
 #define SA_INVALID        (~0ull)
 #define SA_NIBBLE_LRU_MAX 16
