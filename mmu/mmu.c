@@ -86,6 +86,9 @@ int mmu_create(struct mmu **out, const struct mmu_config *cfg, struct mmu_phys *
 
 	if (rc < 0)
 		return rc;
+	if (!phys || !phys->base)
+		return vmemsim_errf(err, VMEMSIM_EINVAL,
+		                    "the MMU model needs guest physical memory");
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return vmemsim_errf(err, VMEMSIM_ENOMEM, "cannot allocate the MMU model");

@@ -449,3 +449,16 @@ Test(cache, repeat_hits_without_an_l1d_count_as_l2_hits)
 	load(T_VA + 32);
 	cr_expect_eq(since(&d, MMU_C_l2_hits), 2);
 }
+
+Test(config, create_without_guest_memory_fails_cleanly)
+{
+	struct mmu_config c;
+	struct mmu_phys p = {0};
+	struct mmu *m = NULL;
+	struct vmemsim_err err = {0};
+
+	mmu_config_default(&c);
+	cr_expect_eq(mmu_create(&m, &c, &p, &err), VMEMSIM_EINVAL);
+	cr_expect_null(m);
+	cr_expect(strstr(err.msg, "guest physical memory") != NULL, "%s", err.msg);
+}
