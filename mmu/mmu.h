@@ -294,8 +294,8 @@ struct mmu; /* opaque */
  * ever use (the hot path allocates nothing) and return it in *out, with
  * empty TLBs/caches, CPL 0, PCID 0 and root 0.  phys must be initialised and
  * outlive the model.  On failure *out is unchanged and nothing is leaked.
- * Memory: the arrays' tags and state, about 1.2 MiB for the default config
- * (mostly the 8 MiB LLC's 131072 tags), plus a 4096-slot hot-spot table. */
+ * Memory: about 1.5 MiB for the default config, mostly the 8 MiB LLC's
+ * 131072 tags and their set headers, plus a 192 KiB hot-spot table. */
 int mmu_create(struct mmu **out, const struct mmu_config *cfg, struct mmu_phys *phys,
                struct vmemsim_err *err);
 void mmu_destroy(struct mmu *m);
