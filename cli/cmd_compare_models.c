@@ -42,7 +42,8 @@ static void usage(FILE *out)
 	        "  -c, --cpu NAME        CPU preset (default " RUN_DEFAULT_CPU ")\n"
 	        "  -l, --layout NAME     layout preset (default " RUN_DEFAULT_LAYOUT ")\n"
 	        "  -m, --models LIST     comma-separated subset of the models (default: all)\n"
-	        "  -w, --workloads LIST  comma-separated subset of the pfn workloads\n"
+	        "  -w, --workloads LIST  comma-separated workloads (default: the pfn workloads;\n"
+	        "                        any of 'vmemsim run --list' may be named)\n"
 	        "  -s, --set KEY=VAL     override a preset field: cpu.KEY=VAL or layout.KEY=VAL\n"
 	        "      --seed N          PRNG seed of every workload (default 1)\n"
 	        "  -j, --jobs N          runs in parallel (default: online CPUs, at most 4);\n"
@@ -109,8 +110,7 @@ static int select_runs(struct cm_opts *o)
 	for (int m = 0; m < SPARSE_NR_MODELS; m++)
 		mnames[m] = sparse_model_name((enum sparse_model)m);
 	for (unsigned i = 0; i < wl_count() && nw < 32; i++)
-		if (wl_get(i)->pfn_workload)
-			wnames[nw++] = wl_get(i)->name;
+		wnames[nw++] = wl_get(i)->name;
 	if (o->models && (rc = check_list("--models", o->models, mnames, SPARSE_NR_MODELS)))
 		return rc;
 	if (o->workloads && (rc = check_list("--workloads", o->workloads, wnames, nw)))
@@ -118,8 +118,8 @@ static int select_runs(struct cm_opts *o)
 	for (int m = 0; m < SPARSE_NR_MODELS; m++)
 		o->want_model[m] = !o->models || in_list(o->models, mnames[m]);
 	for (unsigned i = 0; i < wl_count() && i < 32; i++)
-		o->want_wl[i] = wl_get(i)->pfn_workload &&
-		                (!o->workloads || in_list(o->workloads, wl_get(i)->name));
+		o->want_wl[i] =
+		    o->workloads ? in_list(o->workloads, wl_get(i)->name) : wl_get(i)->pfn_workload;
 	return 0;
 }
 
