@@ -21,7 +21,7 @@ static void usage(FILE *out)
 	fprintf(
 	    out,
 	    "usage: vmemsim compare [--db PATH] [--baseline KEY=VALUE] [--metric NAME ...]\n"
-	    "                       [--where SQL] [--ignore FIELD ...] [--all-fields]\n"
+	    "                       [--where SQL] [--ignore FIELD ...] [--all-fields] [--stdev]\n"
 	    "                       [--csv|--json]\n\n"
 	    "Group the finished runs by the config fields in which they differ (fields equal\n"
 	    "in every run are not shown) and print each metric's mean per group and its ratio\n"
@@ -40,6 +40,8 @@ static void usage(FILE *out)
 	    "  --ignore FIELD       do not group by FIELD (and fields below it)\n"
 	    "  --all-fields         show every differing field; by default fields that split\n"
 	    "                       the runs exactly as a shown one does are left out\n"
+	    "  --stdev              add each metric's sample standard deviation over the\n"
+	    "                       group's runs (repeats; see --ignore seed)\n"
 	    "  --csv, --json        output format (default: aligned table)\n"
 	    "  -h, --help           this text\n");
 }
@@ -88,7 +90,7 @@ static void cell_value(struct cli_table *t, const char *v)
 		cli_table_double(t, d, db_cli_precision(d));
 }
 
-static void print_compare(const struct db_compare *c, enum cli_format fmt)
+static void print_compare(const struct db_compare *c, enum cli_format fmt, bool stdev)
 {
 	struct cli_table *t = cli_table_new();
 	char name[300];
@@ -99,6 +101,10 @@ static void print_compare(const struct db_compare *c, enum cli_format fmt)
 	cli_table_column(t, "baseline");
 	for (unsigned m = 0; m < c->nr_metrics; m++) {
 		cli_table_column(t, c->metrics[m]);
+		if (stdev) {
+			snprintf(name, sizeof(name), "%s_stdev", c->metrics[m]);
+			cli_table_column(t, name);
+		}
 		snprintf(name, sizeof(name), "%s_ratio", c->metrics[m]);
 		cli_table_column(t, name);
 	}
@@ -110,6 +116,8 @@ static void print_compare(const struct db_compare *c, enum cli_format fmt)
 		cli_table_str(t, gr->baseline == (int)g ? "yes" : "no");
 		for (unsigned m = 0; m < c->nr_metrics; m++) {
 			cli_table_double(t, gr->mean[m], mean_precision(c, m));
+			if (stdev)
+				cli_table_double(t, gr->stdev[m], db_cli_precision(gr->mean[m]));
 			cli_table_double(t, gr->ratio[m], 4);
 		}
 		cli_table_end_row(t);
@@ -120,16 +128,22 @@ static void print_compare(const struct db_compare *c, enum cli_format fmt)
 
 int cmd_compare(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},     {"baseline", required_argument, NULL, 'b'},
-	    {"metric", required_argument, NULL, 'm'}, {"where", required_argument, NULL, 'w'},
-	    {"ignore", required_argument, NULL, 'i'}, {"all-fields", no_argument, NULL, 'a'},
-	    {"csv", no_argument, NULL, 'c'},          {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0}};
+	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+	                                     {"baseline", required_argument, NULL, 'b'},
+	                                     {"metric", required_argument, NULL, 'm'},
+	                                     {"where", required_argument, NULL, 'w'},
+	                                     {"ignore", required_argument, NULL, 'i'},
+	                                     {"all-fields", no_argument, NULL, 'a'},
+	                                     {"stdev", no_argument, NULL, 'v'},
+	                                     {"csv", no_argument, NULL, 'c'},
+	                                     {"json", no_argument, NULL, 'j'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {0, 0, 0, 0}};
 	const char *path = DB_CLI_DEFAULT_PATH, *metrics[MAX_LIST], *ignore[MAX_LIST];
 	struct db_compare_opts o = {0};
 	enum cli_format fmt = CLI_FMT_TABLE;
 	struct vmemsim_err err = {0};
+	bool stdev = false;
 	struct db_compare *c;
 	struct db *db;
 	char *eq;
@@ -160,6 +174,7 @@ int cmd_compare(int argc, char **argv)
 			break;
 		case 'w': o.where = optarg; break;
 		case 'a': o.all_fields = true; break;
+		case 'v': stdev = true; break;
 		case 'c': fmt = CLI_FMT_CSV; break;
 		case 'j': fmt = CLI_FMT_JSON; break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
@@ -181,7 +196,7 @@ int cmd_compare(int argc, char **argv)
 		cli_info(
 		    "%u more fields differ exactly as the ones shown (--all-fields lists them)",
 		    c->nr_hidden_fields);
-	print_compare(c, fmt);
+	print_compare(c, fmt, stdev);
 	db_compare_free(c);
 	return CLI_EXIT_OK;
 }

@@ -351,6 +351,7 @@ static void cmp_free(struct cmp *c)
 	free(c->hidden);
 	free(c->hidden_rep);
 	free(c->sum);
+	free(c->m2);
 	free(c->cnt);
 }
 
@@ -386,6 +387,7 @@ void db_compare_free(struct db_compare *o)
 		free(o->groups[g].values);
 		free(o->groups[g].mean);
 		free(o->groups[g].ratio);
+		free(o->groups[g].stdev);
 	}
 	free(o->groups);
 	for (unsigned k = 0; k < o->nr_fields; k++)

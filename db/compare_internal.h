@@ -37,7 +37,8 @@ struct cmp {
 	unsigned *hidden, *hidden_rep;
 	unsigned nr_hidden;
 	struct db_compare *out;
-	double *sum; /* [nr_groups], the metric being summed */
+	double *sum; /* [nr_groups], running mean of the metric being summed */
+	double *m2;  /* [nr_groups], Welford's sum of squared deviations */
 	unsigned *cnt;
 };
 

@@ -112,8 +112,13 @@ static int add_value(void *ctx, unsigned ncols, const char *const *names, const 
 		return 0;
 	i = run_index(c, v[0].i);
 	if (i >= 0) {
-		c->sum[c->runs[i].group] += v[1].d;
-		c->cnt[c->runs[i].group]++;
+		/* Welford: mean and spread in one pass, without the cancellation
+		 * of a sum of squares of values around 1e9 cycles */
+		unsigned g = (unsigned)c->runs[i].group;
+		double d = v[1].d - c->sum[g];
+		c->cnt[g]++;
+		c->sum[g] += d / c->cnt[g];
+		c->m2[g] += d * (v[1].d - c->sum[g]);
 	}
 	return 0;
 }
@@ -136,21 +141,27 @@ static int compute_means(struct cmp *c, const struct names *stored)
 	int rc = 0;
 
 	c->sum = calloc(o->nr_groups, sizeof(*c->sum));
+	c->m2 = calloc(o->nr_groups, sizeof(*c->m2));
 	c->cnt = calloc(o->nr_groups, sizeof(*c->cnt));
-	if (!c->sum || !c->cnt)
+	if (!c->sum || !c->m2 || !c->cnt)
 		return cmp_oom(c);
 	for (unsigned g = 0; g < o->nr_groups; g++) {
 		o->groups[g].mean = calloc(o->nr_metrics ? o->nr_metrics : 1, sizeof(double));
 		o->groups[g].ratio = calloc(o->nr_metrics ? o->nr_metrics : 1, sizeof(double));
-		if (!o->groups[g].mean || !o->groups[g].ratio)
+		o->groups[g].stdev = calloc(o->nr_metrics ? o->nr_metrics : 1, sizeof(double));
+		if (!o->groups[g].mean || !o->groups[g].ratio || !o->groups[g].stdev)
 			return cmp_oom(c);
 	}
 	for (unsigned m = 0; !rc && m < o->nr_metrics; m++) {
 		memset(c->sum, 0, o->nr_groups * sizeof(*c->sum));
+		memset(c->m2, 0, o->nr_groups * sizeof(*c->m2));
 		memset(c->cnt, 0, o->nr_groups * sizeof(*c->cnt));
 		rc = sum_metric(c, o->metrics[m], !in_names(stored, o->metrics[m]));
-		for (unsigned g = 0; !rc && g < o->nr_groups; g++)
-			o->groups[g].mean[m] = c->cnt[g] ? c->sum[g] / c->cnt[g] : NAN;
+		for (unsigned g = 0; !rc && g < o->nr_groups; g++) {
+			o->groups[g].mean[m] = c->cnt[g] ? c->sum[g] : NAN;
+			o->groups[g].stdev[m] =
+			    c->cnt[g] > 1 ? sqrt(c->m2[g] / (c->cnt[g] - 1)) : NAN;
+		}
 	}
 	return rc;
 }

@@ -249,6 +249,8 @@ struct db_compare_group {
 	int baseline;      /* index of this group's baseline group; -1: none */
 	double *mean;      /* [nr_metrics]; NAN when no run of the group has it */
 	double *ratio;     /* [nr_metrics]; mean / baseline mean; NAN if unknown */
+	double *stdev;     /* [nr_metrics]; sample standard deviation of the
+	                    * group's runs; NAN with fewer than two values */
 };
 
 struct db_compare {

@@ -394,3 +394,24 @@ Test(db_cli, compare_json_keeps_numeric_fields_numbers)
 	       "]\n",
 	       "vmemsim: baseline: pages=64; 2 runs in 2 groups\n");
 }
+
+Test(db_cli, compare_stdev_over_seeds_with_ignore)
+{
+	struct transcript t;
+	struct vmemsim_err err = {0};
+	struct db *db;
+	th_tmp_path(path, sizeof(path), "seeds.db");
+	cr_assert_eq(db_open(&db, path, DB_OPEN_CREATE, &err), 0);
+	th_add_run(db, "vmemmap-2m", "zen4", "\"rep\": 1", 100, 1);
+	th_add_run(db, "vmemmap-2m", "zen4", "\"rep\": 2", 104, 1);
+	th_add_run(db, "flatmem", "zen4", "\"rep\": 1", 200, 1);
+	th_add_run(db, "flatmem", "zen4", "\"rep\": 2", 220, 1);
+	db_close(db);
+	RUN(&t, "compare", "--db", path, "--csv", "--metric", "cycles", "--ignore", "rep",
+	    "--stdev");
+	expect(&t, 0,
+	       "memory_model,runs,baseline,cycles,cycles_stdev,cycles_ratio\n"
+	       "vmemmap-2m,2,yes,102,2.8284,1.0000\n"
+	       "flatmem,2,no,210,14.1421,2.0588\n",
+	       NULL);
+}

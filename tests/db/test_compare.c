@@ -354,3 +354,18 @@ Test(db_compare, group_keys_never_merge_different_values)
 	db_compare_free(c);
 	db_close(db);
 }
+
+Test(db_compare, repeats_get_a_sample_standard_deviation)
+{
+	struct vmemsim_err err = {0};
+	struct db *db = fixture();
+	struct db_compare *c;
+	cr_assert_eq(db_compare(db, NULL, &c, &err), 0, "%s", err.msg);
+	int g = find_group(c, "vmemmap-2m", "skylake");
+	/* 900 and 1100: deviations of 100, sqrt(2 * 100^2 / (2 - 1)) */
+	cr_assert_float_eq(c->groups[g].stdev[metric(c, "cycles")], sqrt(20000.0), 1e-9);
+	cr_assert_float_eq(c->groups[g].stdev[metric(c, "dtlb_misses")], sqrt(200.0), 1e-9);
+	cr_assert(isnan(c->groups[find_group(c, "flatmem", "zen4")].stdev[0]));
+	db_compare_free(c);
+	db_close(db);
+}
