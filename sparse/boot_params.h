@@ -148,7 +148,7 @@ struct sparse_boot_params {
 	uint64_t subsection_shift;  /* 21 */
 	uint64_t max_physmem_bits;  /* 46 or 52 */
 	uint64_t nr_mem_sections;
-	uint64_t sections_per_root; /* 256 for extreme; for static as well (two-level array) */
+	uint64_t sections_per_root; /* 256 (EXTREME, vmemmap); 1 for sparse-static */
 	uint64_t nr_section_roots;
 	uint64_t struct_page_size; /* 64 */
 
