@@ -501,9 +501,12 @@ static void print_fault(const struct wl_run_result *res)
 	for (unsigned i = 0; i < 2; i++) {
 		if (er[i]->stop != EMU_STOP_FAULT && er[i]->stop != EMU_STOP_UNICORN)
 			continue;
-		size_t n = emu_fault_format(&er[i]->fault, report, sizeof(report));
-		fprintf(stderr, "%s%s", report,
-		        n && report[strlen(report) - 1] != '\n' ? "\n" : "");
+		emu_fault_format(&er[i]->fault, report, sizeof(report));
+		/* The error line already carried the report's first line. */
+		const char *rest = strchr(report, '\n');
+		if (rest && rest[1])
+			fprintf(stderr, "%s%s", rest + 1,
+			        rest[strlen(rest) - 1] != '\n' ? "\n" : "");
 	}
 }
 

@@ -60,7 +60,8 @@ static int ref_random_touch(const struct wl_args *a, const struct sparse_machine
 	struct wl_pieces ps;
 	uint64_t s = MEASURE_SEED(a->seed), cs = WL_CHECKSUM_INIT, n = a->v[0];
 
-	wl_pieces_init(&ps, sparse_machine_boot_params(m), a->v[1] ? WL_SET_WRITABLE : WL_SET_RAM);
+	wl_pieces_init(&ps, sparse_machine_boot_params(m),
+	               a->v[1] && !a->v[3] ? WL_SET_WRITABLE : WL_SET_RAM);
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t va, flags = 0, pfn = wl_pieces_rank(&ps, wl_rand_below(&s, ps.total));
 		if (page_of(m, pfn, &va, err) || (a->v[2] && read64(m, va, &flags, err)))

@@ -137,7 +137,7 @@ int wl_args_resolve(struct wl_args *a, const struct wl_desc *wl, const struct sp
 		if (a->v[1] && !a->v[2])
 			return vmemsim_errf(err, VMEMSIM_EINVAL,
 			                    "workload random-touch: write=1 needs touch=1");
-		wl_pieces_init(&ps, bp, a->v[1] ? WL_SET_WRITABLE : WL_SET_RAM);
+		wl_pieces_init(&ps, bp, a->v[1] && !a->v[3] ? WL_SET_WRITABLE : WL_SET_RAM);
 		if (!ps.total)
 			return vmemsim_errf(err, VMEMSIM_EINVAL, "workload random-touch: no RAM");
 		return 0;

@@ -379,3 +379,33 @@ Test(cli_run, list_names_every_workload_and_parameter)
 	cr_expect(strstr(t.out, "start_pfn   auto") != NULL, "%s", t.out);
 	transcript_free(&t);
 }
+
+Test(cli_run, writing_a_hvo_tail_struct_page_is_a_reported_fault)
+{
+	struct transcript t;
+	/* pool=1 lets the writes reach the hugetlb pool, whose tail struct
+	 * pages HVO maps read-only (linux-sparse.md §8): a protection fault. */
+	RUN(&t, "run", "-w", "random-touch", "-m", "vmemmap-hvo", "-l", TINY, "-p", "write=1", "-p",
+	    "pool=1", "-p", "iterations=20000", "--no-db");
+	cr_expect_eq(t.status, 1);
+	cr_expect_str_eq(t.out, "");
+	cr_expect(strncmp(t.err,
+	                  "vmemsim: error: measure: page fault: store of 4 bytes at va 0xffffea",
+	                  strlen("vmemsim: error: measure: page fault: store of 4 bytes at va "
+	                         "0xffffea")) == 0,
+	          "%s", t.err);
+	cr_expect(strstr(t.err, "<wl_random_touch+0x") != NULL, "%s", t.err);
+	cr_expect(strstr(t.err, ": add dword ptr [") != NULL, "%s", t.err);
+	cr_expect(
+	    strstr(t.err, "\n  #PF error code 0x3 (protection violation, write, supervisor)\n") !=
+	        NULL,
+	    "%s", t.err);
+	cr_expect(strstr(t.err, "\n  walk: PML4E @pa ") != NULL, "%s", t.err);
+	transcript_free(&t);
+
+	/* The same writes under vmemmap-2m are ordinary stores. */
+	RUN(&t, "run", "-w", "random-touch", "-m", "vmemmap-2m", "-l", TINY, "-p", "write=1", "-p",
+	    "pool=1", "-p", "iterations=20000", "--no-db", "--quiet");
+	cr_expect_eq(t.status, 0, "%s", t.err);
+	transcript_free(&t);
+}

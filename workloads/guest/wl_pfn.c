@@ -37,20 +37,21 @@ int wl_pfn_scan(int phase)
 	return 0;
 }
 
-/* arg0 iterations, arg1 write, arg2 touch.  A random RAM pfn, pfn_to_page,
- * read flags (touch) and with write bump _refcount (writable pages only:
- * outside the HVO pool).  touch=0 isolates the lookup: vmemmap's is then
+/* arg0 iterations, arg1 write, arg2 touch, arg3 pool.  A random RAM pfn,
+ * pfn_to_page, read flags (touch) and with write bump _refcount (writable
+ * pages only, outside the HVO pool, unless pool=1).  touch=0 isolates the lookup: vmemmap's is then
  * pure arithmetic, classic sparse's still reads mem_section. */
 int wl_random_touch(int phase)
 {
 	uint64_t n = wl_params.arg[0], write = wl_params.arg[1], touch = wl_params.arg[2];
+	uint64_t pool = wl_params.arg[3];
 	uint64_t s = MEASURE_SEED(wl_params.seed), cs = WL_CHECKSUM_INIT;
 
 	if (phase == WL_PHASE_SETUP)
 		return 0;
 	if (write && !touch)
 		return wl_fail(WL_ERR_ARG, 2, touch);
-	uint64_t total = wl_pick_init(write ? WL_PICK_WRITABLE : WL_PICK_RAM);
+	uint64_t total = wl_pick_init(write && !pool ? WL_PICK_WRITABLE : WL_PICK_RAM);
 	if (!total)
 		return wl_fail(WL_ERR_NO_RANGE, 0, 0);
 	for (uint64_t i = 0; i < n; i++) {
