@@ -409,3 +409,25 @@ Test(cli_run, writing_a_hvo_tail_struct_page_is_a_reported_fault)
 	cr_expect_eq(t.status, 0, "%s", t.err);
 	transcript_free(&t);
 }
+
+Test(cli_compare_models, help_and_json_output)
+{
+	struct transcript t;
+	RUN(&t, "compare-models", "--help");
+	cr_expect_eq(t.status, 0);
+	cr_expect(strncmp(t.out, "usage: vmemsim compare-models", 29) == 0, "%s", t.out);
+	transcript_free(&t);
+
+	RUN(&t, "compare-models", "-l", TINY, "--models", "sparse-extreme,vmemmap-2m",
+	    "--workloads", "page-to-pfn", "--scale", "0.01", "--json", "--no-db");
+	cr_assert_eq(t.status, 0, "%s", t.err);
+	json_t *a = json_loads(t.out, 0, NULL);
+	cr_assert(json_is_array(a) && json_array_size(a) == 2, "%s", t.out);
+	json_t *ext = json_array_get(a, 0), *vm = json_array_get(a, 1);
+	cr_expect_str_eq(json_string_value(json_object_get(ext, "model")), "sparse-extreme");
+	cr_expect_eq(json_real_value(json_object_get(vm, "vs_vmemmap_2m")), 1.0);
+	/* classic page_to_pfn reads page->flags and walks mem_section: dearer */
+	cr_expect_gt(json_real_value(json_object_get(ext, "vs_vmemmap_2m")), 1.5, "%s", t.out);
+	json_decref(a);
+	transcript_free(&t);
+}
