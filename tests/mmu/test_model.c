@@ -462,3 +462,24 @@ Test(config, create_without_guest_memory_fails_cleanly)
 	cr_expect_null(m);
 	cr_expect(strstr(err.msg, "guest physical memory") != NULL, "%s", err.msg);
 }
+
+/* docs/model.md's counter table is generated from counters.def: keep them in step. */
+Test(counters, every_counter_is_documented_in_docs_model_md)
+{
+	FILE *f = fopen("docs/model.md", "r");
+	static char text[1 << 17];
+	size_t n;
+	unsigned c;
+
+	cr_assert_not_null(f, "docs/model.md not found (tests run from the source root)");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	for (c = 0; c < MMU_NR_COUNTERS; c++) {
+		char row[96];
+		snprintf(row, sizeof(row), "| `%s` | %s |", mmu_counter_name(c),
+		         mmu_counter_unit(c));
+		cr_expect(strstr(text, row) != NULL, "docs/model.md lacks the row for %s",
+		          mmu_counter_name(c));
+	}
+}
