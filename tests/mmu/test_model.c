@@ -466,12 +466,12 @@ Test(config, create_without_guest_memory_fails_cleanly)
 /* docs/model.md's counter table is generated from counters.def: keep them in step. */
 Test(counters, every_counter_is_documented_in_docs_model_md)
 {
-	FILE *f = fopen("docs/model.md", "r");
+	FILE *f = fopen(MMU_DOCS_MODEL_MD, "r");
 	static char text[1 << 17];
 	size_t n;
 	unsigned c;
 
-	cr_assert_not_null(f, "docs/model.md not found (tests run from the source root)");
+	cr_assert_not_null(f, "%s not found", MMU_DOCS_MODEL_MD);
 	n = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
 	text[n] = 0;
