@@ -1,13 +1,36 @@
 /*
  * tests/db/helpers.c — see helpers.h.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <criterion/criterion.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "helpers.h"
+
+/* Scratch directories made by this test process, removed when it exits
+ * (children that _exit or are killed leave them to their parent). */
+static char tmp_dirs[16][64];
+static unsigned nr_tmp_dirs;
+static pid_t tmp_owner;
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)remove(path); /* best effort: keep walking */
+	return 0;
+}
+
+static void remove_tmp_dirs(void)
+{
+	if (getpid() != tmp_owner)
+		return;
+	for (unsigned i = 0; i < nr_tmp_dirs; i++)
+		nftw(tmp_dirs[i], remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	nr_tmp_dirs = 0;
+}
 
 void th_tmp_path(char *out, size_t len, const char *name)
 {
@@ -18,6 +41,13 @@ void th_tmp_path(char *out, size_t len, const char *name)
 	snprintf(dir, sizeof(dir), "%s/vmemsim-dbtest-XXXXXX",
 	         access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	cr_assert_not_null(mkdtemp(dir));
+	if (tmp_owner != getpid()) {
+		tmp_owner = getpid();
+		nr_tmp_dirs = 0;
+		atexit(remove_tmp_dirs);
+	}
+	if (nr_tmp_dirs < sizeof(tmp_dirs) / sizeof(*tmp_dirs))
+		snprintf(tmp_dirs[nr_tmp_dirs++], sizeof(*tmp_dirs), "%s", dir);
 	snprintf(out, len, "%s/%s", dir, name);
 }
 
