@@ -201,13 +201,12 @@ static __attribute__((noinline)) int access_split(struct mmu *m, uint64_t va, ui
 	return access_page(m, va + first, size - first, type, pc, fault, false);
 }
 
-/* Everything but the repeat hit: one page or two, any TLB or cache level. */
-static __attribute__((noinline)) int access_full(struct mmu *m, uint64_t va, uint32_t size,
-                                                 enum mmu_access_type type, uint64_t pc,
-                                                 struct mmu_fault *fault)
+/* An access inside one page (size and type already checked) that is not a
+ * repeat hit: any TLB or cache level, or a fault. */
+static __attribute__((noinline)) int access_one(struct mmu *m, uint64_t va, uint32_t size,
+                                                enum mmu_access_type type, uint64_t pc,
+                                                struct mmu_fault *fault)
 {
-	if (unlikely(size - 1 >= 4096 - (va & 4095) || (unsigned)type > MMU_STORE))
-		return access_split(m, va, size, type, pc, fault);
 	if (unlikely((uint64_t)((int64_t)(va << m->va_shift) >> m->va_shift) != va))
 		return mmu_raise(m, va, type, 0, pc,
 		                 MMU_FAULT_NONCANONICAL | mmu_fault_bits(m, type), fault);
@@ -218,7 +217,7 @@ static __attribute__((noinline)) int access_full(struct mmu *m, uint64_t va, uin
  * The repeat hit, kept a small leaf function: the access stays in the page
  * of the entry the last lookup of its TLB found (so va is canonical) and,
  * for data, in the line the last cache access touched.  It counts exactly
- * what access_full would: an L1 TLB hit, the access, and a hit in the first
+ * what access_one would: an L1 TLB hit, the access, and a hit in the first
  * cache level at that level's latency.
  */
 int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type, uint64_t pc,
@@ -229,12 +228,12 @@ int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type t
 	uint64_t *ctr, pa;
 
 	if (unlikely((unsigned)type > MMU_STORE || size - 1 >= 4096 - (va & 4095)))
-		return access_full(m, va, size, type, pc, fault);
+		return access_split(m, va, size, type, pc, fault); /* also: bad size or type */
 	last = &m->last[type != MMU_FETCH];
 	e = last->e;
 	if (unlikely((va & last->mask) != last->base || !perm_ok(m, e->perm, type) ||
 	             e->region == REGION_MIXED))
-		return access_full(m, va, size, type, pc, fault);
+		return access_one(m, va, size, type, pc, fault);
 	ctr = m->ctr[e->region];
 	if (type == MMU_FETCH) {
 		ctr[MMU_C_itlb_hits_4k + e->ps]++;
@@ -243,7 +242,7 @@ int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type t
 	}
 	pa = ent_pa(e, va);
 	if (unlikely((pa >> 6) != m->last_line || ((pa + size - 1) >> 6) != m->last_line))
-		return access_full(m, va, size, type, pc, fault);
+		return access_one(m, va, size, type, pc, fault);
 	ctr[MMU_C_dtlb_hits_4k + e->ps]++;
 	ctr[MMU_C_fetches + type]++;
 	ctr[MMU_C_l1d_hits + m->cache[0].kind]++;

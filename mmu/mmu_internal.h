@@ -333,25 +333,35 @@ int tlb_level_check(const struct tlb_level *l, const char *name, unsigned nr_reg
 
 /* Lookup: arrays in order, inside an array its sizes from 4K up (each probe
  * checks the array's and the set's MRU entry before scanning). */
+MMU_HOT struct tlb_ent *tlb_probe(struct tlb_array *a, unsigned ps, uint64_t va, uint16_t pcid)
+{
+	uint64_t k;
+	int idx;
+
+	if (!a->nr_valid[ps])
+		return NULL;
+	k = tlb_key(va, (enum mmu_page_size)ps);
+	idx = sa_lookup(&a->sa, sa_set(&a->sa, k >> 16), k | pcid, k | TLB_GLOBAL);
+	return idx >= 0 ? &a->ent[idx] : NULL;
+}
+
 MMU_HOT struct tlb_ent *tlb_lookup(struct tlb_level *l, uint64_t va, uint16_t pcid)
 {
+	struct tlb_ent *e;
 	unsigned i, j;
 
-	for (i = 0; i < l->n; i++) {
-		struct tlb_array *a = &l->a[i];
-		for (j = 0; j < a->nps; j++) {
-			unsigned ps = a->ps[j];
-			uint64_t k;
-			int idx;
-
-			if (!a->nr_valid[ps])
-				continue;
-			k = tlb_key(va, (enum mmu_page_size)ps);
-			idx = sa_lookup(&a->sa, sa_set(&a->sa, k >> 16), k | pcid, k | TLB_GLOBAL);
-			if (idx >= 0)
-				return &a->ent[idx];
+	if (!l->n)
+		return NULL;
+	/* The first array's first size, straight-line: the common hit. */
+	e = tlb_probe(&l->a[0], l->a[0].ps[0], va, pcid);
+	if (e)
+		return e;
+	for (i = 0; i < l->n; i++)
+		for (j = i ? 0 : 1; j < l->a[i].nps; j++) {
+			e = tlb_probe(&l->a[i], l->a[i].ps[j], va, pcid);
+			if (e)
+				return e;
 		}
-	}
 	return NULL;
 }
 
