@@ -213,13 +213,14 @@ void cli_table_print(const struct cli_table *t, FILE *out, enum cli_format fmt)
 			w[i % t->ncols] = l;
 	}
 	for (unsigned c = 0; c < t->ncols; c++)
-		fprintf(out, "%s%-*s", c ? "  " : "", (int)w[c], t->cols[c]);
+		fprintf(out, "%s%-*s", c ? "  " : "", c + 1 < t->ncols ? (int)w[c] : 0, t->cols[c]);
 	fputc('\n', out);
 	for (size_t r = 0; r < nrows; r++) {
 		for (unsigned c = 0; c < t->ncols; c++) {
 			const struct cell *cell = &t->cells[r * t->ncols + c];
 			if (cell->kind == CELL_STR)
-				fprintf(out, "%s%-*s", c ? "  " : "", (int)w[c], cell->text);
+				fprintf(out, "%s%-*s", c ? "  " : "",
+				        c + 1 < t->ncols ? (int)w[c] : 0, cell->text);
 			else
 				fprintf(out, "%s%*s", c ? "  " : "", (int)w[c], cell->text);
 		}

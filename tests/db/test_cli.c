@@ -53,7 +53,7 @@ Test(db_cli, query_prints_an_aligned_table)
 	    "SELECT run, memory_model, cycles, 1.0 * cycles / 800 AS rel FROM run_summary"
 	    " WHERE cpu = 'zen4' ORDER BY run");
 	expect(&t, 0,
-	       "run  memory_model    cycles  rel     \n"
+	       "run  memory_model    cycles  rel\n"
 	       "  1  vmemmap-2m         800  1.000000\n"
 	       "  2  sparse-extreme    1000  1.250000\n"
 	       "  3  flatmem            400  0.500000\n",

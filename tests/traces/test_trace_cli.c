@@ -79,7 +79,7 @@ Test(trace_cli, convert_then_head_prints_the_records)
 	cr_assert_eq(o.status, 0, "%s", o.err);
 	vm(&o, "trace head t.vtr -n 5");
 	cr_assert_eq(o.status, 0, "%s", o.err);
-	cr_assert_str_eq(o.out, "index  type   va        size  pc      \n"
+	cr_assert_str_eq(o.out, "index  type   va        size  pc\n"
 	                        "    0  fetch  0x401000     4  0x401000\n"
 	                        "    1  load   0x601000     8  0x401000\n"
 	                        "    2  fetch  0x401004     3  0x401004\n"
