@@ -143,10 +143,14 @@ static int trace_info_cmd(int argc, char **argv)
 	if (o.flags & TRACE_SKIP_BAD)
 		ROW_U("bad_lines", info.bad_lines);
 	ROW_S("fetch_is_instruction", info.flags & TRACE_F_FETCH_IS_INSN ? "yes" : "no");
-	ROW_S("metadata", meta && *meta ? meta : "{}");
+	/* a long JSON value would widen the aligned table: it goes below it */
+	if (o.ofmt != CLI_FMT_TABLE)
+		ROW_S("metadata", meta && *meta ? meta : "{}");
 #undef ROW_S
 #undef ROW_U
 	cli_table_print(t, stdout, o.ofmt);
+	if (o.ofmt == CLI_FMT_TABLE)
+		printf("metadata              %s\n", meta && *meta ? meta : "{}");
 	cli_table_free(t);
 	free(meta);
 	return CLI_EXIT_OK;
