@@ -6,8 +6,10 @@
  * Exactness needs the recorder to tee everything the live run presented to
  * the MMU from a cold start (setup and measured phase, with the measured
  * phase's first record as "warmup_records"), the instructions it retired (as
- * retire records), and the metadata naming layout, model and cpu.  Until the
- * recorder writes those the test is skipped, naming what is missing.
+ * retire records), and the metadata naming layout, model and cpu.  Without
+ * layout or warmup_records the test is skipped, naming what is missing;
+ * without retire records every counter but instructions and cycles (which
+ * derive from them) is compared.
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -82,16 +84,26 @@ static const char *meta_missing(const char *trace)
 		strcat(why, " layout");
 	if (!m || !json_is_integer(json_object_get(m, "warmup_records")))
 		strcat(why, " warmup_records");
-	if (!info.by_type[TRACE_RETIRE])
-		strcat(why, " retire-records");
 	json_decref(m);
 	return why[0] ? why : NULL;
+}
+
+static bool has_retires(const char *trace)
+{
+	struct trace_info info;
+	struct vmemsim_err err = {0};
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, trace);
+	cr_assert_eq(trace_scan_info(path, TRACE_FMT_VTR, 0, &info, NULL, &err), 0, "%s", err.msg);
+	return info.by_type[TRACE_RETIRE] != 0;
 }
 
 Test(record_replay, replay_of_a_recorded_run_gives_the_live_counters)
 {
 	json_t *live, *rep, *lc, *v;
 	const char *key, *missing;
+	bool retires;
 	int st;
 	size_t i;
 
@@ -107,6 +119,11 @@ Test(record_replay, replay_of_a_recorded_run_gives_the_live_counters)
 		json_decref(live);
 		cr_skip_test("pending: `vmemsim run --record` does not write:%s", missing);
 	}
+	retires = has_retires("r.vtr");
+	if (!retires)
+		cr_log_warn(
+		    "pending: the recorder writes no retire records; instructions and cycles "
+		    "are not compared");
 	rep = vm_json(&st, "replay r.vtr --no-db --json --quiet");
 	cr_assert_eq(st, 0, "vmemsim replay failed");
 	lc = json_object_get(live, "counters");
@@ -114,6 +131,8 @@ Test(record_replay, replay_of_a_recorded_run_gives_the_live_counters)
 	json_object_foreach(lc, key, v)
 	{
 		bool found = false;
+		if (!retires && (!strcmp(key, "instructions") || !strcmp(key, "cycles")))
+			continue;
 		json_array_foreach(rep, i, v)
 		{
 			json_t *name = json_object_get(v, "metric");
@@ -126,6 +145,7 @@ Test(record_replay, replay_of_a_recorded_run_gives_the_live_counters)
 		}
 		cr_expect(found || strcmp(key, "cycles"), "replay has no %s", key);
 	}
+	cr_assert_gt(json_object_size(lc), 40, "the live run reports its counters");
 	json_decref(live);
 	json_decref(rep);
 }
