@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 WERROR     ?= $(if $(CI),ON,OFF)
 
-.PHONY: all deps build demo test test-fast test-asan bench format format-check fuzz clean
+.PHONY: all deps build demo test test-fast test-asan bench format format-check fuzz fuzz-smoke clean
 
 all: build
 
@@ -46,9 +46,25 @@ format:
 format-check:
 	git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
 
+# libFuzzer targets (clang, ASan+UBSan): the trace readers, the config and
+# layout parsers, the ELF loader and the database reader.
+FUZZ_SECONDS ?= 10
+
 fuzz: deps
-	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DVMEMSIM_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DVMEMSIM_FUZZ=ON -DVMEMSIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build build-fuzz -j $(JOBS)
+
+# Run every target for FUZZ_SECONDS from the checked-in seeds (configs, fixtures).
+fuzz-smoke: fuzz
+	@set -e; for f in $$(find build-fuzz -type f -name 'fuzz_*' -perm -u+x | sort); do \
+		echo "== $$f ($(FUZZ_SECONDS) s)"; \
+		mkdir -p build-fuzz/corpus/$$(basename $$f); \
+		if ! $$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build-fuzz/ \
+			build-fuzz/corpus/$$(basename $$f) > build-fuzz/fuzz.log 2>&1; then \
+			tail -n 40 build-fuzz/fuzz.log; echo "fuzz-smoke: $$f failed" >&2; exit 1; \
+		fi; \
+		grep '^Done' build-fuzz/fuzz.log; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

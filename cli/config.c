@@ -333,6 +333,10 @@ int cfg_set(struct cfg *c, const char *assignment, struct vmemsim_err *err)
 		                    "--set %s: expected KEY.PATH=VALUE (e.g. tlb.stlb.latency=9)",
 		                    assignment);
 	*eq = '\0';
+	value = json_string(buf); /* jansson refuses keys that are not UTF-8 */
+	if (!value)
+		return vmemsim_errf(err, VMEMSIM_EINVAL, "--set: the key is not valid UTF-8");
+	json_decref(value);
 	value = json_loads(eq + 1, JSON_DECODE_ANY, &jerr);
 	if (!value)
 		value = json_string(eq + 1);
@@ -368,7 +372,8 @@ int cfg_set(struct cfg *c, const char *assignment, struct vmemsim_err *err)
 				else if (!(next = json_object_get(cur, comp[i])) &&
 				         (i + 1 >= n || idx[i + 1] < 0)) {
 					next = json_object();
-					json_object_set_new(cur, comp[i], next);
+					if (json_object_set_new(cur, comp[i], next))
+						next = NULL; /* jansson freed it */
 				}
 			}
 			if (!next || (!json_is_object(next) && !json_is_array(next))) {
@@ -390,7 +395,11 @@ int cfg_set(struct cfg *c, const char *assignment, struct vmemsim_err *err)
 				                    "--set %s: no array element %d at '%s'",
 				                    assignment, idx[n - 1], pathcopy);
 			}
-			json_array_set_new(cur, (size_t)idx[n - 1], value);
+			if (json_array_set_new(cur, (size_t)idx[n - 1], value)) {
+				json_decref(copy); /* jansson freed value */
+				return vmemsim_errf(err, VMEMSIM_ENOMEM, "--set %s: out of memory",
+				                    assignment);
+			}
 		} else {
 			if (!json_is_object(cur)) {
 				json_decref(copy);
@@ -399,7 +408,12 @@ int cfg_set(struct cfg *c, const char *assignment, struct vmemsim_err *err)
 				                    "--set %s: parent of '%s' is not an object",
 				                    assignment, pathcopy);
 			}
-			json_object_set_new(cur, comp[n - 1], value);
+			if (json_object_set_new(cur, comp[n - 1], value)) {
+				json_decref(copy); /* jansson freed value */
+				return vmemsim_errf(err, VMEMSIM_EINVAL,
+				                    "--set %s: cannot set '%s'", assignment,
+				                    pathcopy);
+			}
 		}
 		json_decref(c->root);
 		c->root = copy;

@@ -201,3 +201,24 @@ Test(config, missing_file_is_an_io_error_naming_it)
 	cr_assert_eq(cfg_load_file(&c, "/nonexistent/x.json", &err), VMEMSIM_EIO);
 	cr_assert(strstr(err.msg, "/nonexistent/x.json: cannot open") != NULL, "got: %s", err.msg);
 }
+
+/* Found by fuzz_config: a key that is not UTF-8 made jansson free the object
+ * cfg_set was about to descend into. */
+Test(config, set_with_a_non_utf8_key_is_an_error_not_a_crash)
+{
+	struct vmemsim_err err = {0};
+	struct cfg *c = load("{\"a\": {\"b\": [1, {\"c\": 2}]}}", &err);
+	char *before = json_dumps(cfg_root(c), JSON_SORT_KEYS), *after;
+	cr_assert_eq(cfg_set(c,
+	                     "\xf4lb.l1d.arrays[2] :\x0b"
+	                     "br\x7fl=",
+	                     &err),
+	             VMEMSIM_EINVAL);
+	cr_assert(strstr(err.msg, "UTF-8") != NULL, "got: %s", err.msg);
+	cr_assert_eq(cfg_set(c, "a.\xff=1", &err), VMEMSIM_EINVAL);
+	after = json_dumps(cfg_root(c), JSON_SORT_KEYS);
+	cr_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	cfg_free(c);
+}
