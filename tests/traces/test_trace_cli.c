@@ -359,3 +359,14 @@ Test(trace_cli, recorded_sets_apply_and_the_command_line_wins)
 	vm(&o, "replay k.vtr --no-db --quiet --csv --set cpu.pwc.latency=7");
 	cr_assert_eq(metric(o.out, "cycles_pwc"), 7 * metric(o.out, "walks"));
 }
+
+Test(trace_cli, replay_reads_a_trace_from_standard_input)
+{
+	struct outcome o;
+
+	write_text("t.lackey", lackey_text);
+	vm(&o, "replay - --no-db --quiet --csv < t.lackey");
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(metric(o.out, "records"), 7);
+	cr_assert_eq(metric(o.out, "first_touch_faults"), 3);
+}
