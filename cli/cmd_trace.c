@@ -47,9 +47,18 @@ struct trace_opts {
 	unsigned flags;
 	uint64_t head_n;
 	enum cli_format ofmt;
+	bool footprint;
 };
 
-enum { OPT_FORMAT = 0x100, OPT_SKIP_BAD, OPT_METADATA, OPT_CSV, OPT_JSON, OPT_QUIET };
+enum {
+	OPT_FORMAT = 0x100,
+	OPT_SKIP_BAD,
+	OPT_METADATA,
+	OPT_CSV,
+	OPT_JSON,
+	OPT_QUIET,
+	OPT_FOOTPRINT
+};
 
 /* Parse options for subcommand `sub`; leaves optind at the first operand.
  * stop_at_operand: for `record`, where everything after the program name
@@ -65,6 +74,7 @@ static int parse_opts_ex(const char *sub, int argc, char **argv, struct trace_op
 	                                     {"csv", no_argument, NULL, OPT_CSV},
 	                                     {"json", no_argument, NULL, OPT_JSON},
 	                                     {"quiet", no_argument, NULL, OPT_QUIET},
+	                                     {"footprint", no_argument, NULL, OPT_FOOTPRINT},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {0, 0, 0, 0}};
 	struct vmemsim_err err = {0};
@@ -89,6 +99,7 @@ static int parse_opts_ex(const char *sub, int argc, char **argv, struct trace_op
 		case OPT_CSV: o->ofmt = CLI_FMT_CSV; break;
 		case OPT_JSON: o->ofmt = CLI_FMT_JSON; break;
 		case OPT_QUIET: cli_quiet = true; break;
+		case OPT_FOOTPRINT: o->footprint = true; break;
 		case 'h': usage(stdout); return -1;
 		default: return cli_usage_error(sub, "unknown option");
 		}
@@ -102,6 +113,29 @@ static int parse_opts(const char *sub, int argc, char **argv, struct trace_opts 
 }
 
 /* ---- info ----------------------------------------------------------------- */
+
+static int footprint_rows(struct cli_table *t, const char *path, const struct trace_opts *o,
+                          struct vmemsim_err *err)
+{
+	static const char *const names[2][3] = {
+	    {"code_pages_4k", "code_regions_2m", "code_regions_1g"},
+	    {"data_pages_4k", "data_regions_2m", "data_regions_1g"}};
+	struct trace_footprint fp;
+	struct trace_reader *r;
+	int rc = trace_open(&r, path, o->fmt, o->flags, err);
+
+	if (rc)
+		return rc;
+	rc = trace_footprint(r, &fp, err);
+	trace_close(r);
+	for (int k = 0; !rc && k < 2; k++)
+		for (int ps = 0; ps < 3; ps++) {
+			cli_table_str(t, names[k][ps]);
+			cli_table_u64(t, (k ? fp.data : fp.code)[ps]);
+			cli_table_end_row(t);
+		}
+	return rc;
+}
 
 static int trace_info_cmd(int argc, char **argv)
 {
@@ -143,6 +177,11 @@ static int trace_info_cmd(int argc, char **argv)
 	if (o.flags & TRACE_SKIP_BAD)
 		ROW_U("bad_lines", info.bad_lines);
 	ROW_S("fetch_is_instruction", info.flags & TRACE_F_FETCH_IS_INSN ? "yes" : "no");
+	if (o.footprint && (rc = footprint_rows(t, argv[optind], &o, &err))) {
+		cli_table_free(t);
+		free(meta);
+		return cli_fail(&err);
+	}
 	/* a long JSON value would widen the aligned table: it goes below it */
 	if (o.ofmt != CLI_FMT_TABLE)
 		ROW_S("metadata", meta && *meta ? meta : "{}");

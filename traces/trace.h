@@ -149,6 +149,15 @@ void trace_close(struct trace_reader *r);
 int trace_scan_info(const char *path, enum trace_format fmt, unsigned flags, struct trace_info *out,
                     char **metadata_out, struct vmemsim_err *err);
 
+/* Distinct pages a trace touches, by page size (enum mmu_page_size): 4K
+ * pages, 2M and 1G regions, for fetches (code) and loads/stores (data); an
+ * access spanning pages counts each.  Reads r to its end; on a reader error
+ * the counts cover the records before it and the error is returned. */
+struct trace_footprint {
+	uint64_t code[3], data[3];
+};
+int trace_footprint(struct trace_reader *r, struct trace_footprint *out, struct vmemsim_err *err);
+
 /* ---- Writing .vtr ------------------------------------------------------- */
 
 struct trace_writer; /* opaque */

@@ -249,3 +249,45 @@ Test(lackey, m_line_split_across_batches_keeps_load_then_store)
 	cr_assert_eq(got[4].pc, 0x1000);
 	free(got);
 }
+
+/* Distinct pages, counted by hand:
+ *   code: 0x401000 and 0x401ffe+4 -> 4K pages 0x401, 0x402; 2M region 2; 1G region 0
+ *   data: 0x601ffc+8 -> pages 0x601, 0x602 (2M region 3); 0x7ffc0010 -> page
+ *         0x7ffc0 (2M region 0x3ffe, 1G region 1); 0x40000000 -> page 0x40000
+ *         (2M region 0x200, 1G region 1) */
+Test(lackey, footprint_counts_distinct_pages_by_size)
+{
+	const char *text = "I  00401000,4\n L 00601ffc,8\n S 7ffc0010,8\n"
+	                   "I  00401ffe,4\n L 40000000,8\n L 00601000,1\n";
+	struct trace_reader *r;
+	struct trace_footprint fp;
+	struct vmemsim_err err = {0};
+
+	cr_assert_eq(trace_open_mem(&r, text, strlen(text), TRACE_FMT_LACKEY, 0, &err), 0);
+	cr_assert_eq(trace_footprint(r, &fp, &err), 0, "%s", err.msg);
+	cr_assert_eq(fp.code[0], 2);
+	cr_assert_eq(fp.code[1], 1);
+	cr_assert_eq(fp.code[2], 1);
+	cr_assert_eq(fp.data[0], 4);
+	cr_assert_eq(fp.data[1], 3);
+	cr_assert_eq(fp.data[2], 2);
+	trace_close(r);
+}
+
+Test(lackey, footprint_of_many_pages_grows_its_sets)
+{
+	const size_t pages = 100000;
+	char *text = malloc(pages * 20 + 1), *p = text;
+	struct trace_reader *r;
+	struct trace_footprint fp;
+	struct vmemsim_err err = {0};
+
+	for (size_t i = 0; i < pages; i++)
+		p += sprintf(p, " L %zx,8\n", 0x10000000 + 4096 * i);
+	cr_assert_eq(trace_open_mem(&r, text, (size_t)(p - text), TRACE_FMT_LACKEY, 0, &err), 0);
+	cr_assert_eq(trace_footprint(r, &fp, &err), 0, "%s", err.msg);
+	cr_assert_eq(fp.data[0], pages);
+	cr_assert_eq(fp.data[1], (pages + 511) / 512);
+	trace_close(r);
+	free(text);
+}

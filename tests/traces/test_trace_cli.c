@@ -370,3 +370,17 @@ Test(trace_cli, replay_reads_a_trace_from_standard_input)
 	cr_assert_eq(metric(o.out, "records"), 7);
 	cr_assert_eq(metric(o.out, "first_touch_faults"), 3);
 }
+
+Test(trace_cli, info_footprint_counts_pages_touched)
+{
+	struct outcome o;
+
+	write_text("t.lackey", lackey_text);
+	vm(&o, "trace info t.lackey --footprint --csv");
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	/* code: page 0x401; data: pages 0x601 and 0x7ffc0 (2M regions 3 and 0x3ffe) */
+	cr_assert_eq(metric(o.out, "code_pages_4k"), 1);
+	cr_assert_eq(metric(o.out, "data_pages_4k"), 2);
+	cr_assert_eq(metric(o.out, "data_regions_2m"), 2);
+	cr_assert_eq(metric(o.out, "data_regions_1g"), 2);
+}
