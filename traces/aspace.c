@@ -262,3 +262,92 @@ void trace_aspace_get_stats(const struct trace_aspace *as, struct trace_aspace_s
 {
 	*out = as->st;
 }
+
+/* ---- trace_aspace_check: the invariants, re-verified from the tables ---- */
+
+struct leaf_span {
+	uint64_t pa, size, va;
+};
+
+struct check_ctx {
+	struct leaf_span *v;
+	size_t n, cap;
+	uint64_t pages[3];
+	uint64_t want_us;
+	bool bad_prot;
+	uint64_t bad_va;
+};
+
+static int collect_leaf(void *ctx, uint64_t va, const struct mmu_leaf *leaf)
+{
+	struct check_ctx *c = ctx;
+	uint64_t size = mmu_page_bytes(leaf->ps);
+
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? 2 * c->cap : 256;
+		struct leaf_span *p = realloc(c->v, ncap * sizeof(*p));
+		if (!p)
+			return VMEMSIM_ENOMEM;
+		c->v = p;
+		c->cap = ncap;
+	}
+	c->v[c->n++] = (struct leaf_span){.pa = leaf->pa & ~(size - 1), .size = size, .va = va};
+	c->pages[leaf->ps]++;
+	if ((leaf->pte & (PTE_US | PTE_RW | PTE_P)) != (c->want_us | PTE_RW | PTE_P) &&
+	    !c->bad_prot) {
+		c->bad_prot = true;
+		c->bad_va = va;
+	}
+	return 0;
+}
+
+static int by_pa(const void *a, const void *b)
+{
+	const struct leaf_span *x = a, *y = b;
+	return x->pa < y->pa ? -1 : x->pa > y->pa;
+}
+
+/* Leaves by size equal the pages counted, carry the policy's protections,
+ * lie in handed-out memory above the burnt first 2M, and no two data frames
+ * overlap. */
+int trace_aspace_check(const struct trace_aspace *as, struct vmemsim_err *err)
+{
+	struct check_ctx c = {.want_us = as->cfg.user ? PTE_US : 0};
+	uint64_t top = as->next_1g * GIB;
+	int rc = mmu_pt_for_each_leaf(&as->pt, 0, ~0ull, collect_leaf, &c);
+
+	if (rc < 0) {
+		rc = vmemsim_errf(err, rc, "aspace check: out of memory");
+		goto out;
+	}
+	for (int ps = 0; ps < 3; ps++)
+		if (c.pages[ps] != as->st.pages[ps]) {
+			rc =
+			    vmemsim_errf(err, VMEMSIM_ECORRUPT,
+			                 "aspace check: %llu leaves of size %d, %llu pages counted",
+			                 (unsigned long long)c.pages[ps], ps,
+			                 (unsigned long long)as->st.pages[ps]);
+			goto out;
+		}
+	if (c.bad_prot) {
+		rc = vmemsim_errf(err, VMEMSIM_ECORRUPT,
+		                  "aspace check: va %#llx has wrong protections",
+		                  (unsigned long long)c.bad_va);
+		goto out;
+	}
+	qsort(c.v, c.n, sizeof(*c.v), by_pa);
+	for (size_t i = 0; i < c.n; i++) {
+		if (c.v[i].pa < MIB2 || c.v[i].pa + c.v[i].size > top ||
+		    (i && c.v[i - 1].pa + c.v[i - 1].size > c.v[i].pa)) {
+			rc = vmemsim_errf(
+			    err, VMEMSIM_ECORRUPT,
+			    "aspace check: frame of va %#llx at pa %#llx overlaps another "
+			    "or lies outside handed-out memory",
+			    (unsigned long long)c.v[i].va, (unsigned long long)c.v[i].pa);
+			goto out;
+		}
+	}
+out:
+	free(c.v);
+	return rc;
+}

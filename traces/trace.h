@@ -239,6 +239,10 @@ uint64_t trace_aspace_root(const struct trace_aspace *as);
  * is mapped already; VMEMSIM_ENOMEM when guest-physical memory runs out. */
 int trace_aspace_touch(struct trace_aspace *as, uint64_t va, struct vmemsim_err *err);
 void trace_aspace_get_stats(const struct trace_aspace *as, struct trace_aspace_stats *out);
+/* Re-verify the invariants from the page tables (tests): leaves by size equal
+ * the pages counted, protections as configured, frames inside handed-out
+ * memory and not overlapping each other.  0 or VMEMSIM_ECORRUPT. */
+int trace_aspace_check(const struct trace_aspace *as, struct vmemsim_err *err);
 
 /* Replay records through m, mapping pages on not-present faults and retrying
  * the access (counted as the hardware would re-execute it).  as may be NULL

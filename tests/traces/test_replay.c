@@ -36,6 +36,10 @@ static void rig_init(struct rig *g, enum trace_page_policy policy, double frag)
 
 static void rig_fini(struct rig *g)
 {
+	struct vmemsim_err err = {0};
+
+	/* every test ends by re-verifying the address space from its tables */
+	cr_assert_eq(trace_aspace_check(g->as, &err), 0, "%s", err.msg);
 	mmu_destroy(g->m);
 	trace_aspace_destroy(g->as);
 }
