@@ -244,7 +244,7 @@ int trace_aspace_touch(struct trace_aspace *as, uint64_t va, struct vmemsim_err 
 	else if (take_4k(as, &pa))
 		return vmemsim_errf(
 		    err, VMEMSIM_ENOMEM,
-		    "replay: guest-physical memory (%llu GiB) exhausted at va %#llx "
+		    "replay: guest-physical memory (%llu GiB; see --phys) exhausted at va %#llx "
 		    "after %llu first touches",
 		    (unsigned long long)as->nr_1g, (unsigned long long)va,
 		    (unsigned long long)as->st.first_touch_faults);
