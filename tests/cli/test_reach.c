@@ -35,7 +35,9 @@ static struct reach_point probe(const struct mmu_config *cfg, uint64_t n)
 	return r;
 }
 
-Test(reach, l1_dtlb_knee_sits_at_the_preset_capacity)
+/* Knees of one TLB level (dtlb or stlb) for every preset: all hits at N =
+ * entries, all misses at N = entries + sets. */
+static void check_knees(bool stlb)
 {
 	for (unsigned i = 0; i < 3; i++) {
 		struct mmu_config cfg;
@@ -44,40 +46,34 @@ Test(reach, l1_dtlb_knee_sits_at_the_preset_capacity)
 		uint64_t sets;
 		struct reach_point in, out;
 		cr_assert_eq(cli_cpu_load(presets[i], NULL, 0, &cfg, NULL, &err), 0, "%s", err.msg);
-		a = array_4k(&cfg.dtlb);
+		a = array_4k(stlb ? &cfg.stlb : &cfg.dtlb);
 		sets = a->entries / a->ways;
 		in = probe(&cfg, a->entries);
 		out = probe(&cfg, a->entries + sets);
-		cr_assert_eq(in.l1d_miss_rate, 0.0, "%s: N=%u misses %.4f", presets[i], a->entries,
-		             in.l1d_miss_rate);
-		cr_assert_eq(out.l1d_miss_rate, 1.0, "%s: N=%llu misses %.4f", presets[i],
-		             (unsigned long long)(a->entries + sets), out.l1d_miss_rate);
+		cr_assert_eq(stlb ? in.stlb_miss_rate : in.l1d_miss_rate, 0.0,
+		             "%s: N=%u misses %.4f", presets[i], a->entries,
+		             stlb ? in.stlb_miss_rate : in.l1d_miss_rate);
+		cr_assert_eq(stlb ? out.stlb_miss_rate : out.l1d_miss_rate, 1.0,
+		             "%s: N=%llu misses %.4f", presets[i],
+		             (unsigned long long)(a->entries + sets),
+		             stlb ? out.stlb_miss_rate : out.l1d_miss_rate);
 		cr_assert_eq(in.walks_per_access, 0.0);
+		if (stlb) {
+			cr_assert_eq(out.walks_per_access, 1.0);
+			/* a walk costs more than an STLB hit */
+			cr_assert_gt(out.cycles_per_access, in.cycles_per_access);
+		}
 	}
+}
+
+Test(reach, l1_dtlb_knee_sits_at_the_preset_capacity)
+{
+	check_knees(false);
 }
 
 Test(reach, stlb_knee_sits_at_the_preset_capacity)
 {
-	for (unsigned i = 0; i < 3; i++) {
-		struct mmu_config cfg;
-		struct vmemsim_err err = {0};
-		const struct mmu_array_config *a;
-		uint64_t sets;
-		struct reach_point in, out;
-		cr_assert_eq(cli_cpu_load(presets[i], NULL, 0, &cfg, NULL, &err), 0, "%s", err.msg);
-		a = array_4k(&cfg.stlb);
-		sets = a->entries / a->ways;
-		in = probe(&cfg, a->entries);
-		out = probe(&cfg, a->entries + sets);
-		cr_assert_eq(in.stlb_miss_rate, 0.0, "%s: N=%u STLB misses %.4f", presets[i],
-		             a->entries, in.stlb_miss_rate);
-		cr_assert_eq(in.walks_per_access, 0.0);
-		cr_assert_eq(out.stlb_miss_rate, 1.0, "%s: N=%llu STLB misses %.4f", presets[i],
-		             (unsigned long long)(a->entries + sets), out.stlb_miss_rate);
-		cr_assert_eq(out.walks_per_access, 1.0);
-		/* a walk costs more than an STLB hit, which costs more than an L1 hit */
-		cr_assert_gt(out.cycles_per_access, in.cycles_per_access);
-	}
+	check_knees(true);
 }
 
 Test(reach, large_pages_move_the_knee_out)
