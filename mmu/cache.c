@@ -28,29 +28,29 @@ int cache_init(struct cache_level *c, const struct mmu_cache_config *cfg, uint64
 	return 0;
 }
 
-uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, unsigned *lvl)
+uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, uint32_t set0, unsigned *lvl)
 {
-	unsigned i, j;
+	uint32_t set[3];
+	unsigned i, j, n = m->nr_caches;
 
-	/* The lower levels' sets are independent host loads: issue them together. */
-	for (i = 1; i < m->nr_caches; i++) {
-		struct sa *sa = &m->cache[i].sa;
-		uint32_t set = sa_set(sa, line);
-		const uint64_t *t = sa->tag + (size_t)set * sa->ways;
+	/* The lower levels' sets are independent host loads: issue them
+	 * together, and compute each set index once for probe and fill. */
+	set[0] = set0;
+	for (i = 1; i < n; i++) {
+		const struct sa *sa = &m->cache[i].sa;
+		const uint64_t *t;
 
-		__builtin_prefetch(sa_sig_row(sa, set));
+		set[i] = sa_set(sa, line);
+		t = sa->tag + (size_t)set[i] * sa->ways;
+		__builtin_prefetch(sa_sig_row(sa, set[i]));
 		__builtin_prefetch(t);
 		__builtin_prefetch(t + sa->ways - 1);
 	}
-	for (i = 1; i < m->nr_caches; i++) {
-		struct sa *sa = &m->cache[i].sa;
-		if (sa_lookup(sa, sa_set(sa, line), line, line) >= 0)
+	for (i = 1; i < n; i++)
+		if (sa_lookup(&m->cache[i].sa, set[i], line, line) >= 0)
 			break;
-	}
-	for (j = 0; j < i; j++) {
-		struct sa *sa = &m->cache[j].sa;
-		sa_fill(sa, sa_set(sa, line), line);
-	}
+	for (j = 0; j < i; j++)
+		sa_fill(&m->cache[j].sa, set[j], line);
 	*lvl = i;
-	return i < m->nr_caches ? m->cache[i].latency : m->cfg.dram_latency;
+	return i < n ? m->cache[i].latency : m->cfg.dram_latency;
 }

@@ -98,9 +98,10 @@ struct sa {
 	bool pow2;
 	bool nibble; /* LRU with ways <= 16: order words, else stamps */
 	uint64_t set_mask;
-	__uint128_t fm;  /* fastmod reciprocal: 2^128 / sets, rounded up */
-	uint64_t *stamp; /* LRU, ways > 16: last touch per entry */
-	uint64_t *plru;  /* PLRU: tree bits per set */
+	uint64_t order_mask; /* nibble LRU: the ways' nibbles of an order word */
+	__uint128_t fm;      /* fastmod reciprocal: 2^128 / sets, rounded up */
+	uint64_t *stamp;     /* LRU, ways > 16: last touch per entry */
+	uint64_t *plru;      /* PLRU: tree bits per set */
 	uint64_t clock;
 	uint64_t rng;
 	uint64_t evicted; /* the tag the last sa_fill replaced (SA_INVALID: none) */
@@ -174,16 +175,22 @@ MMU_HOT uint64_t sa_order_touch(uint64_t order, uint32_t way)
 
 MMU_HOT void sa_touch(struct sa *sa, uint32_t set, uint32_t way)
 {
-	uint32_t *set_mru = sa_set_mru(sa, set);
+	/* Header fields read once: the byte stores below may alias *sa. */
+	uint8_t *row = sa_sig_row(sa, set);
+	uint32_t sig_stride = sa->sig_stride;
+	uint32_t *set_mru = (uint32_t *)(void *)(row + sig_stride + 8);
+	bool nibble = sa->nibble;
 
 	sa->mru = set * sa->ways + way;
 	if (*set_mru == way)
 		return; /* already the most recent: no state changes */
 	*set_mru = way;
-	if (sa->nibble)
-		*sa_order(sa, set) = sa_order_touch(*sa_order(sa, set), way);
-	else if (sa->repl != MMU_REPL_RANDOM)
+	if (nibble) {
+		uint64_t *order = (uint64_t *)(void *)(row + sig_stride);
+		*order = sa_order_touch(*order, way);
+	} else if (sa->repl != MMU_REPL_RANDOM) {
 		sa_touch_slow(sa, set, way);
+	}
 }
 
 MMU_HOT uint8_t sa_sig(const struct sa *sa, uint64_t key)
@@ -253,19 +260,40 @@ MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
  * invalid way, else the policy's choice; sa->evicted gets the old tag. */
 MMU_HOT uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
 {
-	uint32_t way, idx;
+	uint32_t way, idx, ways = sa->ways;
+	uint8_t sig = sa_sig(sa, key);
+	uint64_t *tag = sa->tag;
 
 	if (sa->nibble) { /* LRU, up to 16 ways: the common case, inline */
+		uint8_t *row = sa_sig_row(sa, set);
+		uint64_t *op = (uint64_t *)(void *)(row + sa->sig_stride);
+		uint32_t *set_mru = (uint32_t *)(void *)(row + sa->sig_stride + 8);
 		uint32_t inv = sa_sig_match(sa, set, 0, 0);
-		way = inv ? (uint32_t)__builtin_ctz(inv)
-		          : (uint32_t)(*sa_order(sa, set) >> (4 * (sa->ways - 1))) & 15;
-	} else {
-		way = sa_victim_slow(sa, set);
+		uint64_t order = *op;
+
+		if (inv) {
+			way = (uint32_t)__builtin_ctz(inv);
+			order = sa_order_touch(order, way);
+		} else {
+			/* Full set: the victim is the last nibble; touching it
+			 * shifts the others down one place. */
+			way = (uint32_t)(order >> (4 * (ways - 1))) & 15;
+			order = ((order << 4) & sa->order_mask) | way;
+		}
+		idx = set * ways + way;
+		sa->evicted = tag[idx];
+		tag[idx] = key;
+		*op = order;
+		*set_mru = way;
+		row[way] = sig;
+		sa->mru = idx;
+		return idx;
 	}
-	idx = set * sa->ways + way;
-	sa->evicted = sa->tag[idx];
-	sa->tag[idx] = key;
-	sa_sig_row(sa, set)[way] = sa_sig(sa, key);
+	way = sa_victim_slow(sa, set);
+	idx = set * ways + way;
+	sa->evicted = tag[idx];
+	tag[idx] = key;
+	sa_sig_row(sa, set)[way] = sig;
 	sa_touch(sa, set, way);
 	return idx;
 }
@@ -461,12 +489,13 @@ int mmu_raise(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned re
               uint32_t ec, struct mmu_fault *fault);
 
 /* cache.c: returns the latency; *lvl = index of the level that hit, nr_caches for DRAM. */
-/* After an L1D miss (nr_caches >= 1): the lower levels, then the fills. */
-uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, unsigned *lvl);
+/* After an L1D miss (nr_caches >= 1; set0: line's L1D set): the lower levels, then the fills. */
+uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, uint32_t set0, unsigned *lvl);
 MMU_HOT uint32_t cache_access(struct mmu *m, uint64_t pa, unsigned *lvl)
 {
 	struct sa *sa = &m->cache[0].sa;
 	uint64_t line = pa >> 6;
+	uint32_t set;
 
 	if (line == m->last_line) {
 		*lvl = 0;
@@ -477,11 +506,12 @@ MMU_HOT uint32_t cache_access(struct mmu *m, uint64_t pa, unsigned *lvl)
 		return m->cfg.dram_latency;
 	}
 	m->last_line = line;
-	if (sa_lookup(sa, sa_set(sa, line), line, line) >= 0) {
+	set = sa_set(sa, line);
+	if (sa_lookup(sa, set, line, line) >= 0) {
 		*lvl = 0;
 		return m->cache[0].latency;
 	}
-	return cache_miss_l1d(m, line, lvl);
+	return cache_miss_l1d(m, line, set, lvl);
 }
 int cache_init(struct cache_level *c, const struct mmu_cache_config *cfg, uint64_t seed);
 

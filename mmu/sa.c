@@ -71,6 +71,7 @@ int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, 
 	sa->fm = ((__uint128_t)0 - 1) / sa->sets + 1;
 	sa->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
 	sa->nibble = repl == MMU_REPL_LRU && ways <= SA_NIBBLE_LRU_MAX;
+	sa->order_mask = ways >= 16 ? ~0ull : (1ull << (4 * ways)) - 1;
 	sa->tag = malloc(sizeof(*sa->tag) * entries);
 	sa->sig_stride = (ways + 15) & ~15u;
 	sa->hdr_stride = (sa->sig_stride + 16 + 31) & ~31u; /* whole 32-byte blocks */
