@@ -384,3 +384,33 @@ Test(trace_cli, info_footprint_counts_pages_touched)
 	cr_assert_eq(metric(o.out, "data_regions_2m"), 2);
 	cr_assert_eq(metric(o.out, "data_regions_1g"), 2);
 }
+
+/* ChampSim through the command line: 100 input_instr records (each a fetch
+ * and one load), compressed with the xz tool, detected and replayed. */
+Test(trace_cli, champsim_xz_trace_is_detected_and_replayed)
+{
+	struct outcome o;
+	uint8_t rec[100][64];
+	char path[160], cmd[400];
+
+	memset(rec, 0, sizeof(rec));
+	for (int i = 0; i < 100; i++) {
+		uint64_t ip = 0x401000 + 4 * (uint64_t)i, src = 0x7ff000 + 64 * (uint64_t)i;
+		memcpy(rec[i], &ip, 8);
+		memcpy(rec[i] + 32, &src, 8); /* source_memory[0] */
+	}
+	snprintf(path, sizeof(path), "%s/c.champsim", dir);
+	th_spit(path, rec, sizeof(rec));
+	snprintf(cmd, sizeof(cmd), "xz -z '%s'", path);
+	cr_assert_eq(system(cmd), 0);
+	vm(&o, "trace info c.champsim.xz --csv");
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert(strstr(o.out, "format,champsim\n"), "%s", o.out);
+	cr_assert_eq(metric(o.out, "fetches"), 100);
+	cr_assert_eq(metric(o.out, "loads"), 100);
+	vm(&o, "replay c.champsim.xz --no-db --quiet --csv");
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(metric(o.out, "instructions"), 100);
+	/* code page 0x401; data 0x7ff000 + 6400 bytes: pages 0x7ff and 0x800 */
+	cr_assert_eq(metric(o.out, "first_touch_faults"), 3);
+}
