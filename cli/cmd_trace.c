@@ -48,6 +48,7 @@ struct trace_opts {
 	uint64_t head_n;
 	enum cli_format ofmt;
 	bool footprint;
+	bool salvage;
 };
 
 enum {
@@ -57,7 +58,8 @@ enum {
 	OPT_CSV,
 	OPT_JSON,
 	OPT_QUIET,
-	OPT_FOOTPRINT
+	OPT_FOOTPRINT,
+	OPT_SALVAGE
 };
 
 /* Parse options for subcommand `sub`; leaves optind at the first operand.
@@ -75,6 +77,7 @@ static int parse_opts_ex(const char *sub, int argc, char **argv, struct trace_op
 	                                     {"json", no_argument, NULL, OPT_JSON},
 	                                     {"quiet", no_argument, NULL, OPT_QUIET},
 	                                     {"footprint", no_argument, NULL, OPT_FOOTPRINT},
+	                                     {"salvage", no_argument, NULL, OPT_SALVAGE},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {0, 0, 0, 0}};
 	struct vmemsim_err err = {0};
@@ -100,6 +103,7 @@ static int parse_opts_ex(const char *sub, int argc, char **argv, struct trace_op
 		case OPT_JSON: o->ofmt = CLI_FMT_JSON; break;
 		case OPT_QUIET: cli_quiet = true; break;
 		case OPT_FOOTPRINT: o->footprint = true; break;
+		case OPT_SALVAGE: o->salvage = true; break;
 		case 'h': usage(stdout); return -1;
 		default: return cli_usage_error(sub, "unknown option");
 		}
@@ -352,6 +356,13 @@ static int trace_convert_cmd(int argc, char **argv)
 	if (!rc) {
 		rc = pump(r, w, "convert", &err);
 		n = trace_writer_count(w);
+		if (rc == VMEMSIM_ECORRUPT && o.salvage) {
+			/* the reader delivered every good record before the damage */
+			cli_warn("%s", err.msg);
+			cli_warn("salvaged the %llu records before the damage",
+			         (unsigned long long)n);
+			rc = 0;
+		}
 		if (rc)
 			trace_writer_abort(w);
 		else

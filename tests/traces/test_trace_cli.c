@@ -414,3 +414,28 @@ Test(trace_cli, champsim_xz_trace_is_detected_and_replayed)
 	/* code page 0x401; data 0x7ff000 + 6400 bytes: pages 0x7ff and 0x800 */
 	cr_assert_eq(metric(o.out, "first_touch_faults"), 3);
 }
+
+/* A recording killed before close leaves a .part with no trailer: --salvage
+ * turns its good blocks into a valid trace. */
+Test(trace_cli, convert_salvage_keeps_the_good_records_of_a_damaged_trace)
+{
+	struct outcome o;
+	char path[160];
+	size_t len;
+	uint8_t *f;
+
+	write_text("t.lackey", lackey_text);
+	vm(&o, "trace convert t.lackey -o t.vtr --quiet");
+	snprintf(path, sizeof(path), "%s/t.vtr", dir);
+	f = th_slurp(path, &len);
+	th_spit(path, f, len - 30); /* cut into the trailer: the block is whole */
+	free(f);
+	vm(&o, "trace convert t.vtr -o fixed.vtr --quiet");
+	cr_assert_eq(o.status, 1, "without --salvage a damaged input fails");
+	vm(&o, "trace convert t.vtr -o fixed.vtr --quiet --salvage");
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert(strstr(o.err, "salvaged the 7 records before the damage"), "%s", o.err);
+	vm(&o, "trace info fixed.vtr --csv");
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(metric(o.out, "records"), 7);
+}
