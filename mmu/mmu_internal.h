@@ -330,9 +330,16 @@ struct tlb_array {
 	uint32_t nr_valid[MMU_NR_PAGE_SIZES]; /* valid entries per page size: 0 skips the probe */
 };
 
+/* Lookup order: probe k is array probe_a[k], page size probe_ps[k] (arrays
+ * in order, sizes from 4K up); bit k of live is set iff that array holds a
+ * valid entry of that size, so a lookup visits only probes that can hit. */
+#define TLB_MAX_PROBES (MMU_MAX_ARRAYS * MMU_NR_PAGE_SIZES)
+
 struct tlb_level {
 	unsigned n;
+	uint32_t live;
 	int8_t fill[MMU_NR_PAGE_SIZES]; /* array filled for each page size, -1 none */
+	uint8_t nprobe, probe_a[TLB_MAX_PROBES], probe_ps[TLB_MAX_PROBES];
 	struct tlb_array a[MMU_MAX_ARRAYS];
 };
 
@@ -359,37 +366,36 @@ static inline unsigned tlb_tag_ps(uint64_t tag)
 int tlb_level_check(const struct tlb_level *l, const char *name, unsigned nr_regions,
                     struct vmemsim_err *err);
 
-/* Lookup: arrays in order, inside an array its sizes from 4K up (each probe
- * checks the array's and the set's MRU entry before scanning). */
+/* Lookup: the live probes in order (arrays in order, inside an array its
+ * sizes from 4K up); each probe checks the array's and the set's MRU entry
+ * before scanning. */
 MMU_HOT struct tlb_ent *tlb_probe(struct tlb_array *a, unsigned ps, uint64_t va, uint16_t pcid)
 {
-	uint64_t k;
-	int idx;
+	uint64_t k = tlb_key(va, (enum mmu_page_size)ps);
+	int idx = sa_lookup(&a->sa, sa_set(&a->sa, k >> 16), k | pcid, k | TLB_GLOBAL);
 
-	if (!a->nr_valid[ps])
-		return NULL;
-	k = tlb_key(va, (enum mmu_page_size)ps);
-	idx = sa_lookup(&a->sa, sa_set(&a->sa, k >> 16), k | pcid, k | TLB_GLOBAL);
 	return idx >= 0 ? &a->ent[idx] : NULL;
 }
 
 MMU_HOT struct tlb_ent *tlb_lookup(struct tlb_level *l, uint64_t va, uint16_t pcid)
 {
+	uint32_t live = l->live;
 	struct tlb_ent *e;
-	unsigned i, j;
 
-	if (!l->n)
-		return NULL;
-	/* The first array's first size, straight-line: the common hit. */
-	e = tlb_probe(&l->a[0], l->a[0].ps[0], va, pcid);
-	if (e)
-		return e;
-	for (i = 0; i < l->n; i++)
-		for (j = i ? 0 : 1; j < l->a[i].nps; j++) {
-			e = tlb_probe(&l->a[i], l->a[i].ps[j], va, pcid);
-			if (e)
-				return e;
-		}
+	/* Probe 0 (the first array's first size), straight-line: the common hit. */
+	if (live & 1) {
+		e = tlb_probe(&l->a[0], l->a[0].ps[0], va, pcid);
+		if (e)
+			return e;
+		live &= ~1u;
+	}
+	while (live) {
+		unsigned k = (unsigned)__builtin_ctz(live);
+		e = tlb_probe(&l->a[l->probe_a[k]], l->probe_ps[k], va, pcid);
+		if (e)
+			return e;
+		live &= live - 1;
+	}
 	return NULL;
 }
 

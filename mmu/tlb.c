@@ -7,8 +7,10 @@
  *      in set vpn % sets of that array;
  *  (2) fill[ps] is the first array holding ps, or -1;
  *  (3) a global entry carries no PCID; a non-global one no global bit;
- *  (4) nr_valid[ps] counts the valid entries of size ps (a probe of a size
- *      with none is skipped), so every fill and drop goes through here.
+ *  (4) nr_valid[ps] counts the valid entries of size ps, so every fill and
+ *      drop goes through here;
+ *  (5) bit k of live is set iff probe k's array holds valid entries of its
+ *      size (a lookup skips the other probes).
  * Lookup probes arrays in order and, inside an array, its sizes from 4K up.
  */
 #include <stdlib.h>
@@ -46,6 +48,8 @@ int tlb_level_init(struct tlb_level *l, const struct mmu_tlb_level_config *c, ui
 			if (!(a->ps_mask & MMU_PS_BIT(ps)))
 				continue;
 			a->ps[a->nps++] = (uint8_t)ps;
+			l->probe_a[l->nprobe] = (uint8_t)l->n;
+			l->probe_ps[l->nprobe++] = (uint8_t)ps;
 			if (l->fill[ps] < 0)
 				l->fill[ps] = (int8_t)l->n;
 		}
@@ -66,6 +70,18 @@ void tlb_level_fini(struct tlb_level *l)
 		free(l->a[i].ent);
 	}
 	l->n = 0;
+}
+
+/* The live mask from the valid-entry counts (after a count left or reached 0). */
+static uint32_t tlb_live_mask(const struct tlb_level *l)
+{
+	uint32_t live = 0;
+	unsigned k;
+
+	for (k = 0; k < l->nprobe; k++)
+		if (l->a[l->probe_a[k]].nr_valid[l->probe_ps[k]])
+			live |= 1u << k;
+	return live;
 }
 
 static inline uint32_t tlb_set(const struct tlb_array *a, uint64_t key)
@@ -102,15 +118,17 @@ void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool global,
 	a = &l->a[ai];
 	k = tlb_key(va, (enum mmu_page_size)src->ps);
 	idx = sa_fill(&a->sa, tlb_set(a, k), k | (global ? TLB_GLOBAL : pcid));
-	if (a->sa.evicted != SA_INVALID)
-		a->nr_valid[tlb_tag_ps(a->sa.evicted)]--;
-	a->nr_valid[src->ps]++;
+	if (a->sa.evicted != SA_INVALID && !--a->nr_valid[tlb_tag_ps(a->sa.evicted)])
+		l->live = tlb_live_mask(l);
+	if (!a->nr_valid[src->ps]++)
+		l->live = tlb_live_mask(l);
 	a->ent[idx] = *src;
 }
 
-static void tlb_drop(struct tlb_array *a, uint32_t e)
+static void tlb_drop(struct tlb_level *l, struct tlb_array *a, uint32_t e)
 {
-	a->nr_valid[tlb_tag_ps(a->sa.tag[e])]--;
+	if (!--a->nr_valid[tlb_tag_ps(a->sa.tag[e])])
+		l->live = tlb_live_mask(l);
 	sa_invalidate(&a->sa, e);
 }
 
@@ -126,7 +144,7 @@ void tlb_invlpg(struct tlb_level *l, uint64_t va, uint16_t pcid)
 			for (w = 0; w < a->sa.ways; w++) {
 				uint64_t t = a->sa.tag[set * a->sa.ways + w];
 				if (t == (k | pcid) || t == (k | TLB_GLOBAL))
-					tlb_drop(a, set * a->sa.ways + w);
+					tlb_drop(l, a, set * a->sa.ways + w);
 			}
 		}
 	}
@@ -145,9 +163,9 @@ void tlb_flush(struct tlb_level *l, bool globals, int pcid)
 				continue;
 			if (t & TLB_GLOBAL) {
 				if (globals)
-					tlb_drop(a, e);
+					tlb_drop(l, a, e);
 			} else if (pcid < 0 || (t & TLB_PCID_MASK) == (uint64_t)pcid) {
-				tlb_drop(a, e);
+				tlb_drop(l, a, e);
 			}
 		}
 	}
@@ -176,6 +194,10 @@ int tlb_level_check(const struct tlb_level *l, const char *name, unsigned nr_reg
 			    "%s array %u: valid-entry counts %u/%u/%u, tags say %u/%u/%u", name, i,
 			    a->nr_valid[0], a->nr_valid[1], a->nr_valid[2], count[0], count[1],
 			    count[2]);
+		if (l->live != tlb_live_mask(l))
+			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
+			                    "%s: live-probe mask %#x, counts say %#x", name,
+			                    l->live, tlb_live_mask(l));
 		for (e = 0; e < a->sa.sets * a->sa.ways; e++) {
 			uint64_t t = a->sa.tag[e];
 			unsigned ps = (unsigned)(t >> 12) & 3;
