@@ -11,7 +11,8 @@
  *  (1) pos <= n; records [pos, n) of the current block are still to be
  *      delivered, decoded from the columns in raw.
  *  (2) last_va[]/last_pc hold the state after record pos-1 of the block.
- *  (3) delivered_blocks blocks have been fully verified.
+ *  (3) blocks counts the blocks verified and loaded; records their records,
+ *      which is the first-record index the next block must carry.
  */
 #include <stdlib.h>
 #include <string.h>
