@@ -69,10 +69,30 @@ static int rec_access(void *ctx, enum mmu_access_type type, uint64_t va, uint32_
 	struct recorder *r = ctx;
 	struct trace_rec rec = {.va = va, .pc = pc, .size = size, .type = type};
 
+	if (r->rc) /* a retire record failed to write */
+		return r->rc;
 	if (!r->w)
 		return rec_keep_setup(r, &rec);
 	r->buf[r->n++] = rec;
 	return r->n == REC_BATCH ? rec_flush(r) : 0;
+}
+
+/* A retire record: va is the instruction count (trace.h, TRACE_RETIRE).  A
+ * write error is kept in r->rc and stops the run at the next access. */
+static void rec_retire(void *ctx, uint64_t pc, uint64_t instructions)
+{
+	struct recorder *r = ctx;
+	struct trace_rec rec = {.va = instructions, .pc = pc, .size = 1, .type = TRACE_RETIRE};
+
+	if (r->rc)
+		return;
+	if (!r->w) {
+		rec_keep_setup(r, &rec);
+		return;
+	}
+	r->buf[r->n++] = rec;
+	if (r->n == REC_BATCH)
+		rec_flush(r);
 }
 
 /* ---- Output ---------------------------------------------------------------- */
@@ -545,6 +565,7 @@ int cmd_run(int argc, char **argv)
 	if (rec) {
 		*rec = (struct recorder){.o = &o, .cfg = &cfg};
 		cfg.recorder = rec_access;
+		cfg.retire_recorder = rec_retire;
 		cfg.recorder_ctx = rec;
 		cfg.between_phases = rec_open;
 		cfg.hook_ctx = rec;

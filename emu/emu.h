@@ -250,6 +250,13 @@ typedef int (*emu_record_fn)(void *ctx, enum mmu_access_type type, uint64_t va, 
                              uint64_t pc);
 void emu_set_recorder(struct emu *e, emu_record_fn fn, void *ctx);
 
+/* Called whenever instructions retire (exactly when mmu_retire() is told):
+ * pc is the block's address, as mmu_retire() sees it.  With this and the
+ * access recorder, a trace replays every counter of the run, instructions
+ * and cycles included.  fn NULL removes it. */
+typedef void (*emu_retire_record_fn)(void *ctx, uint64_t pc, uint64_t instructions);
+void emu_set_retire_recorder(struct emu *e, emu_retire_record_fn fn, void *ctx);
+
 /* ---- Hot spots ---------------------------------------------------------- */
 
 /* The PCs that cost most walk cycles (mmu_hotspots), symbolized and

@@ -98,6 +98,12 @@ void emu_set_recorder(struct emu *e, emu_record_fn fn, void *ctx)
 	e->record_ctx = fn ? ctx : NULL;
 }
 
+void emu_set_retire_recorder(struct emu *e, emu_retire_record_fn fn, void *ctx)
+{
+	e->record_retire = fn;
+	e->record_retire_ctx = ctx;
+}
+
 int emu_set_args(struct emu *e, const uint64_t *args, unsigned n, struct vmemsim_err *err)
 {
 	if (n > 6)

@@ -48,6 +48,8 @@ void emu_retire_cur(struct emu *e, uint64_t upto_pc)
 	e->insns += n;
 	if (e->mmu && n)
 		mmu_retire(e->mmu, e->cur.va, n);
+	if (e->record_retire && n)
+		e->record_retire(e->record_retire_ctx, e->cur.va, n);
 	e->have_cur = false;
 }
 

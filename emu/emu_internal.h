@@ -84,6 +84,8 @@ struct emu {
 	uint64_t loads, stores, fetches, blocks;
 	emu_record_fn record;
 	void *record_ctx;
+	emu_retire_record_fn record_retire;
+	void *record_retire_ctx;
 	struct emu_block cur;    /* the block being executed (a copy: slots move) */
 	bool have_cur, cur_cont; /* cur_cont: cur continues a rep (see hook_block) */
 	uint64_t rep_next;

@@ -211,6 +211,7 @@ int wl_run(struct wl_run_config *cfg, struct wl_run_result *res, struct vmemsim_
 	}
 
 	emu_set_recorder(w.emu, cfg->recorder, cfg->recorder_ctx);
+	emu_set_retire_recorder(w.emu, cfg->retire_recorder, cfg->recorder_ctx);
 	if ((rc = run_phase(&w, cfg, WL_PHASE_SETUP, &res->setup, &res->guest, err)))
 		goto out;
 	if (cfg->between_phases && (rc = cfg->between_phases(cfg->hook_ctx, w.sm))) {

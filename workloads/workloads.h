@@ -131,6 +131,7 @@ struct wl_run_config {
 	/* Tee of every access presented to the MMU in both phases, in order
 	 * (between_phases marks the boundary), or NULL. */
 	emu_record_fn recorder;
+	emu_retire_record_fn retire_recorder; /* retirements, same ctx; may be NULL */
 	void *recorder_ctx;
 	/* Hooks (NULL: none).  before_guest runs after the reference is
 	 * computed and before the SETUP phase; between_phases after SETUP
