@@ -28,29 +28,49 @@ int cache_init(struct cache_level *c, const struct mmu_cache_config *cfg, uint64
 	return 0;
 }
 
+static inline void cache_prefetch_set(const struct sa *sa, uint32_t set)
+{
+	const uint64_t *t = sa->tag + (size_t)set * sa->ways;
+
+	__builtin_prefetch(sa_sig_row(sa, set));
+	__builtin_prefetch(t);
+	__builtin_prefetch(t + sa->ways - 1);
+}
+
+/* Unrolled over the (at most three) levels: the probes and fills inline
+ * with each level's set index computed once. */
 uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, uint32_t set0, unsigned *lvl)
 {
-	uint32_t set[3];
-	unsigned i, j, n = m->nr_caches;
+	struct sa *l1 = &m->cache[0].sa, *l2 = &m->cache[1].sa, *l3 = &m->cache[2].sa;
+	unsigned n = m->nr_caches;
+	uint32_t set2 = 0, set3 = 0;
 
-	/* The lower levels' sets are independent host loads: issue them
-	 * together, and compute each set index once for probe and fill. */
-	set[0] = set0;
-	for (i = 1; i < n; i++) {
-		const struct sa *sa = &m->cache[i].sa;
-		const uint64_t *t;
-
-		set[i] = sa_set(sa, line);
-		t = sa->tag + (size_t)set[i] * sa->ways;
-		__builtin_prefetch(sa_sig_row(sa, set[i]));
-		__builtin_prefetch(t);
-		__builtin_prefetch(t + sa->ways - 1);
+	/* The lower levels' sets are independent host loads: issue them together. */
+	if (n > 1) {
+		set2 = sa_set(l2, line);
+		cache_prefetch_set(l2, set2);
 	}
-	for (i = 1; i < n; i++)
-		if (sa_lookup(&m->cache[i].sa, set[i], line, line) >= 0)
-			break;
-	for (j = 0; j < i; j++)
-		sa_fill(&m->cache[j].sa, set[j], line);
-	*lvl = i;
-	return i < n ? m->cache[i].latency : m->cfg.dram_latency;
+	if (n > 2) {
+		set3 = sa_set(l3, line);
+		cache_prefetch_set(l3, set3);
+	}
+	if (n > 1 && sa_lookup(l2, set2, line, line) >= 0) {
+		sa_fill(l1, set0, line);
+		*lvl = 1;
+		return m->cache[1].latency;
+	}
+	if (n > 2 && sa_lookup(l3, set3, line, line) >= 0) {
+		sa_fill(l1, set0, line);
+		sa_fill(l2, set2, line);
+		*lvl = 2;
+		return m->cache[2].latency;
+	}
+	/* DRAM: every level is filled, top down. */
+	sa_fill(l1, set0, line);
+	if (n > 1)
+		sa_fill(l2, set2, line);
+	if (n > 2)
+		sa_fill(l3, set3, line);
+	*lvl = n;
+	return m->cfg.dram_latency;
 }

@@ -89,6 +89,7 @@ static inline bool pt_table_in_phys(const struct mmu_phys *phys, uint64_t table)
  */
 #define SA_INVALID        (~0ull)
 #define SA_NIBBLE_LRU_MAX 16
+#define SA_SCAN_MAX       8 /* sets up to this many ways are scanned; larger ones go by signature */
 
 struct sa {
 	uint64_t *tag; /* sets * ways */
@@ -111,7 +112,8 @@ struct sa {
 	uint8_t *hdr;
 	uint32_t hdr_stride, sig_stride; /* sig_stride: ways rounded up to 16 */
 	uint8_t sig_shift;
-	uint64_t sig_clear;
+	uint64_t sig_clear, sig_keep; /* sig_keep = ~sig_clear */
+	uint32_t first_mask;          /* the ways of the first 16-way chunk */
 };
 
 static inline uint8_t *sa_sig_row(const struct sa *sa, uint32_t set)
@@ -161,16 +163,17 @@ MMU_HOT uint32_t sa_set(const struct sa *sa, uint64_t x)
 	                  64);
 }
 
-/* Move way to the front of a nibble recency word. */
+/* Move way to the front of a nibble recency word: the nibbles in front of
+ * its position p shift up one place, those behind it stay. */
 MMU_HOT uint64_t sa_order_touch(uint64_t order, uint32_t way)
 {
 	uint64_t x = order ^ (0x1111111111111111ull * way);
 	uint64_t z = (x - 0x1111111111111111ull) & ~x & 0x8888888888888888ull;
-	unsigned p = (unsigned)__builtin_ctzll(z) >> 2; /* lowest zero nibble: way's position */
-	uint64_t below = order & ((1ull << (4 * p)) - 1);
-	uint64_t above = p == 15 ? 0 : order & ~((1ull << (4 * p + 4)) - 1);
+	unsigned p4 =
+	    (unsigned)__builtin_ctzll(z) & ~3u; /* lowest zero nibble: 4 * way's position */
+	uint64_t below = (1ull << p4) - 1;      /* nibbles 0..p-1 */
 
-	return above | (below << 4) | way;
+	return (order & ~((below << 4) | 15)) | ((order & below) << 4) | way;
 }
 
 MMU_HOT void sa_touch(struct sa *sa, uint32_t set, uint32_t way)
@@ -195,7 +198,7 @@ MMU_HOT void sa_touch(struct sa *sa, uint32_t set, uint32_t way)
 
 MMU_HOT uint8_t sa_sig(const struct sa *sa, uint64_t key)
 {
-	uint64_t h = (((key >> sa->sig_shift) & ~sa->sig_clear) * 0x9e3779b97f4a7c15ull) >> 56;
+	uint64_t h = (((key >> sa->sig_shift) & sa->sig_keep) * 0x9e3779b97f4a7c15ull) >> 56;
 
 	return h ? (uint8_t)h : 1;
 }
@@ -209,6 +212,8 @@ MMU_HOT uint32_t sa_sig_match(const struct sa *sa, uint32_t set, uint32_t from, 
 #if defined(__SSE2__)
 	__m128i v = _mm_load_si128((const __m128i *)row);
 	uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)s)));
+	if (from == 0)
+		return m & sa->first_mask;
 	return n == 16 ? m : m & ((1u << n) - 1);
 #else
 	uint32_t m = 0, w;
@@ -229,7 +234,7 @@ MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 		return (int)sa->mru;
 	base = set * sa->ways;
 	t = sa->tag + base;
-	if (sa->ways <= 8) { /* a few tags are cheaper to compare than to hash */
+	if (sa->ways <= SA_SCAN_MAX) { /* a few tags are cheaper to compare than to hash */
 		for (w = 0; w < sa->ways; w++) {
 			if (t[w] == k1 || t[w] == k2) {
 				sa_touch(sa, set, w);

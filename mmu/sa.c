@@ -72,6 +72,8 @@ int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, 
 	sa->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
 	sa->nibble = repl == MMU_REPL_LRU && ways <= SA_NIBBLE_LRU_MAX;
 	sa->order_mask = ways >= 16 ? ~0ull : (1ull << (4 * ways)) - 1;
+	sa->first_mask = ways >= 16 ? 0xffffu : (1u << ways) - 1;
+	sa->sig_keep = ~0ull;
 	sa->tag = malloc(sizeof(*sa->tag) * entries);
 	sa->sig_stride = (ways + 15) & ~15u;
 	sa->hdr_stride = (sa->sig_stride + 16 + 31) & ~31u; /* whole 32-byte blocks */
@@ -125,6 +127,7 @@ void sa_set_sig_key(struct sa *sa, unsigned shift, uint64_t clear)
 {
 	sa->sig_shift = (uint8_t)shift;
 	sa->sig_clear = clear;
+	sa->sig_keep = ~clear;
 }
 
 /*
