@@ -361,6 +361,29 @@ int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type t
 int mmu_translate(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc, uint64_t *pa,
                   struct mmu_fault *fault);
 
+/* One record of a batch: the arguments of one mmu_access call. */
+struct mmu_access_rec {
+	uint64_t va, pc;
+	uint32_t size;
+	uint32_t type; /* enum mmu_access_type */
+};
+
+/* mmu_access over recs[0..n) in order: exactly the counters, faults and
+ * model state of n mmu_access calls.  While walks are frequent it prefetches
+ * the host memory (page-table entries, cache-model sets) of the records a
+ * few places ahead, so their host cache misses overlap the current access.
+ * Stops at the first record that fails and returns its error (*fault filled
+ * as by mmu_access); *done (may be NULL) = records performed, n on success. */
+int mmu_access_batch(struct mmu *m, const struct mmu_access_rec *recs, size_t n, size_t *done,
+                     struct mmu_fault *fault);
+
+/* A hint for a driver that will access va a few accesses from now: with
+ * data false, prefetch va's leaf page-table entry and its cache-model sets;
+ * with data true (call it later, once that entry is likely host-cached),
+ * read the entry and prefetch the data line's cache-model sets.  Reads guest
+ * page tables only; changes no model state and counts nothing. */
+void mmu_prefetch(const struct mmu *m, uint64_t va, enum mmu_access_type type, bool data);
+
 /* The driver reports retired instructions (charged to the region of pc). */
 void mmu_retire(struct mmu *m, uint64_t pc, uint64_t instructions);
 

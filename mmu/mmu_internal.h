@@ -525,6 +525,9 @@ MMU_HOT uint32_t cache_access(struct mmu *m, uint64_t pa, unsigned *lvl)
 	return cache_miss_l1d(m, line, set, lvl);
 }
 int cache_init(struct cache_level *c, const struct mmu_cache_config *cfg, uint64_t seed);
+/* Prefetch the host memory of line's set (signatures and tags) in every
+ * level: a hint that changes no model state. */
+void cache_prefetch_line(const struct mmu *m, uint64_t line);
 
 static inline void mmu_forget_last(struct mmu *m)
 {

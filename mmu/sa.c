@@ -74,7 +74,8 @@ int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, 
 	sa->order_mask = ways >= 16 ? ~0ull : (1ull << (4 * ways)) - 1;
 	sa->first_mask = ways >= 16 ? 0xffffu : (1u << ways) - 1;
 	sa->sig_keep = ~0ull;
-	sa->tag = malloc(sizeof(*sa->tag) * entries);
+	/* Host-cache-line aligned, so a set of 8k ways spans exactly k lines. */
+	sa->tag = aligned_alloc(64, (sizeof(*sa->tag) * entries + 63) & ~(size_t)63);
 	sa->sig_stride = (ways + 15) & ~15u;
 	sa->hdr_stride = (sa->sig_stride + 16 + 31) & ~31u; /* whole 32-byte blocks */
 	sa->hdr = aligned_alloc(32, (size_t)sa->sets * sa->hdr_stride);
