@@ -7,9 +7,12 @@
  * engine on this machine (DESIGN.md, "Unicorn facts"); one UC_HOOK_BLOCK per
  * block plus this cache costs one hash probe per block.
  *
- * The table is open-addressed with linear probing, grown at half load.  A
- * slot is empty when size == 0 (Unicorn never reports an empty block for code
- * that runs; such a report is answered with a shared empty entry, uncached).
+ * The table is open-addressed with linear probing, grown at half load; it
+ * holds pointers to blocks allocated in chunks of EMU_BC_CHUNK that never
+ * move, so the hooks keep a pointer to the running block and nothing is
+ * copied per block execution.  Unicorn never reports an empty block for code
+ * that runs; such a report is answered with the cache's own empty entry,
+ * uncached.
   * A rep-prefixed string instruction ends its block, and QEMU executes each
  * further iteration as a block of its own at the same address; rep_va marks
  * such a block end so the hook counts the instruction once (as hardware
@@ -25,50 +28,77 @@
 
 #define EMU_BC_INITIAL 4096 /* slots; grows by doubling */
 
-int emu_bc_init(struct emu_block_cache *bc)
+int emu_bc_init(struct emu *e)
 {
+	struct emu_block_cache *bc = &e->bc;
+	memset(bc, 0, sizeof(*bc));
 	bc->slots = calloc(EMU_BC_INITIAL, sizeof(*bc->slots));
 	if (!bc->slots)
 		return VMEMSIM_ENOMEM;
 	bc->mask = EMU_BC_INITIAL - 1;
-	bc->used = 0;
+	bc->chunk_used = EMU_BC_CHUNK; /* no chunk yet */
+	e->bc_slots = bc->slots;
+	e->bc_mask = bc->mask;
 	return 0;
+}
+
+static void bc_block_free(struct emu_block *b)
+{
+	free(b->insn_off);
+	free(b->acc.pc);
 }
 
 void emu_bc_fini(struct emu_block_cache *bc)
 {
-	if (!bc->slots)
-		return;
-	for (size_t i = 0; i <= bc->mask; i++) {
-		free(bc->slots[i].insn_off);
-		if (bc->slots[i].acc)
-			free(bc->slots[i].acc->pc);
-		free(bc->slots[i].acc);
+	struct emu_block_chunk *c = bc->chunks, *next;
+	for (; c; c = next) {
+		unsigned n = c == bc->chunks ? bc->chunk_used : EMU_BC_CHUNK;
+		for (unsigned i = 0; i < n; i++)
+			bc_block_free(&c->b[i]);
+		next = c->next;
+		free(c);
 	}
+	bc->chunks = NULL;
 	free(bc->slots);
 	bc->slots = NULL;
 }
 
-static struct emu_block *bc_probe(struct emu_block_cache *bc, uint64_t va)
+static struct emu_block **bc_probe(struct emu_block **slots, size_t mask, uint64_t va)
 {
-	size_t i = emu_bc_hash(bc, va);
-	while (bc->slots[i].size && bc->slots[i].va != va)
-		i = (i + 1) & bc->mask;
-	return &bc->slots[i];
+	size_t i = emu_bc_index(va, mask);
+	while (slots[i] && slots[i]->va != va)
+		i = (i + 1) & mask;
+	return &slots[i];
 }
 
-static int bc_grow(struct emu_block_cache *bc)
+static int bc_grow(struct emu *e)
 {
-	struct emu_block_cache nbc = {.mask = bc->mask * 2 + 1, .used = bc->used};
-	nbc.slots = calloc(nbc.mask + 1, sizeof(*nbc.slots));
-	if (!nbc.slots)
+	struct emu_block_cache *bc = &e->bc;
+	size_t mask = bc->mask * 2 + 1;
+	struct emu_block **slots = calloc(mask + 1, sizeof(*slots));
+	if (!slots)
 		return VMEMSIM_ENOMEM;
 	for (size_t i = 0; i <= bc->mask; i++)
-		if (bc->slots[i].size)
-			*bc_probe(&nbc, bc->slots[i].va) = bc->slots[i];
+		if (bc->slots[i])
+			*bc_probe(slots, mask, bc->slots[i]->va) = bc->slots[i];
 	free(bc->slots);
-	*bc = nbc;
+	bc->slots = e->bc_slots = slots;
+	bc->mask = e->bc_mask = mask;
 	return 0;
+}
+
+/* A zeroed block from the chunks (blocks are never freed before the cache). */
+static struct emu_block *bc_new_block(struct emu_block_cache *bc)
+{
+	if (bc->chunk_used == EMU_BC_CHUNK) {
+		struct emu_block_chunk *c = calloc(1, sizeof(*c));
+		if (!c)
+			return NULL;
+		c->next = bc->chunks;
+		bc->chunks = c;
+		bc->chunk_used = 0;
+	}
+	return &bc->chunks->b[bc->chunk_used++];
 }
 
 /* Is the instruction at code[0..len) a rep/repe/repne string instruction
@@ -109,12 +139,8 @@ static int bc_decode(struct emu *e, struct emu_block *b, uint64_t va, uint32_t s
 	if (uc_mem_read(e->uc, va, e->scratch, size) != UC_ERR_OK)
 		return VMEMSIM_EFAULT;
 	uint16_t *off = malloc(sizeof(*off) * size);
-	struct emu_acc *acc = calloc(1, sizeof(*acc));
-	if (!off || !acc) {
-		free(off);
-		free(acc);
+	if (!off)
 		return VMEMSIM_ENOMEM;
-	}
 	const uint8_t *code = e->scratch;
 	size_t left = size;
 	uint64_t addr = va;
@@ -124,47 +150,50 @@ static int bc_decode(struct emu *e, struct emu_block *b, uint64_t va, uint32_t s
 		if (!cs_disasm_iter(e->cs, &code, &left, &addr, e->csi))
 			break;
 	}
-	free(b->insn_off);
-	if (b->acc)
-		free(b->acc->pc);
-	free(b->acc);
-	b->acc = acc; /* learning starts again for the new decode */
+	bc_block_free(b);
+	memset(&b->acc, 0, sizeof(b->acc)); /* learning starts again for the new decode */
 	b->rep_va =
 	    n && is_rep_string(e->scratch + off[n - 1], size - off[n - 1]) ? va + off[n - 1] : 0;
 	b->insn_off = off;
 	b->nr_insns = n;
 	b->va = va;
 	b->size = size;
+	b->fetch1 = (uint32_t)(((va | 0xfff) + 1) - va);
+	if (b->fetch1 > size || (va | 0xfff) + 1 == 0)
+		b->fetch1 = size;
 	return 0;
 }
 
 struct emu_block *emu_bc_lookup_slow(struct emu *e, uint64_t va, uint32_t size)
 {
-	static struct emu_block empty;
 	struct emu_block_cache *bc = &e->bc;
 	if (size == 0)
-		return &empty;
-	struct emu_block *b = bc_probe(bc, va);
-	if (b->size == size)
+		return &bc->empty;
+	struct emu_block **slot = bc_probe(bc->slots, bc->mask, va);
+	struct emu_block *b = *slot;
+	if (b && b->size == size)
 		return b;
-	if (!b->size) {
+	if (!b) {
 		if ((bc->used + 1) * 2 > bc->mask + 1) {
-			if (bc_grow(bc))
+			if (bc_grow(e))
 				return NULL;
-			b = bc_probe(bc, va);
+			slot = bc_probe(bc->slots, bc->mask, va);
 		}
+		b = bc_new_block(bc);
+		if (!b)
+			return NULL;
+		if (bc_decode(e, b, va, size)) {
+			bc->chunk_used--; /* b is still zeroed: give it back */
+			return NULL;
+		}
+		*slot = b;
 		bc->used++;
+		return b;
 	}
-	/* new block, or the same address reported with another size (a TB cut
-	 * differently, e.g. after a budget stop): decode again in place */
-	if (bc_decode(e, b, va, size)) {
-		if (!b->insn_off) {
-			b->size = 0;
-			bc->used--;
-		}
-		return NULL;
-	}
-	return b;
+	/* the same address reported with another size (a TB cut differently,
+	 * e.g. after a budget stop): decode again in place; the old decode stays
+	 * if that fails */
+	return bc_decode(e, b, va, size) ? NULL : b;
 }
 
 size_t emu_nr_cached_blocks(const struct emu *e)

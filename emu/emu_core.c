@@ -45,7 +45,8 @@ int emu_create(struct emu **out, struct mmu *m, const struct mmu_pt *pt, struct 
 	e->model_data = m && cfg->model_data;
 	e->model_fetch = m && cfg->model_fetch;
 	e->exact_pc = cfg->exact_pc;
-	if (emu_bc_init(&e->bc)) {
+	e->fast_pcs = e->exact_pc;
+	if (emu_bc_init(e)) {
 		vmemsim_errf(err, rc, "emu_create: out of memory for the block cache");
 		goto fail;
 	}
@@ -96,6 +97,7 @@ void emu_set_recorder(struct emu *e, emu_record_fn fn, void *ctx)
 {
 	e->record = fn;
 	e->record_ctx = fn ? ctx : NULL;
+	e->fast_pcs = e->exact_pc && !fn; /* the hooks' fast path has no recorder */
 }
 
 void emu_set_retire_recorder(struct emu *e, emu_retire_record_fn fn, void *ctx)
@@ -161,7 +163,8 @@ static void emu_run_reset(struct emu *e, const struct emu_budget *budget)
 {
 	e->stopping = false;
 	e->stop = EMU_STOP_HLT;
-	e->have_cur = false;
+	e->cur = NULL;
+	e->acc_n = 0;
 	e->insns = e->loads = e->stores = e->fetches = e->blocks = 0;
 	e->block_va = 0;
 	e->split_left = 0;
@@ -170,6 +173,7 @@ static void emu_run_reset(struct emu *e, const struct emu_budget *budget)
 	e->acc_k = 0;
 	memset(&e->fault, 0, sizeof(e->fault));
 	e->max_insns = budget ? budget->max_instructions : 0;
+	e->insn_limit = e->max_insns ? e->max_insns : UINT64_MAX;
 	e->deadline = budget && budget->max_seconds > 0 ? emu_now() + budget->max_seconds : 0;
 	e->time_check = EMU_TIME_CHECK_BLOCKS;
 }

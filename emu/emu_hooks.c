@@ -32,25 +32,36 @@ double emu_now(void)
 static void emu_stop_run(struct emu *e, enum emu_stop why)
 {
 	e->stopping = true;
+	e->acc_n = 0; /* every later access takes the slow path, which drops it */
 	e->stop = why;
 	uc_emu_stop(e->uc);
+}
+
+/* Retire n instructions of block c and forget it as the pending block. */
+static inline void emu_retire(struct emu *e, const struct emu_block *c, uint64_t n)
+{
+	e->cur = NULL;
+	e->acc_n = 0;
+	if (!n)
+		return;
+	e->insns += n;
+	if (e->mmu)
+		mmu_retire(e->mmu, c->va, n);
+	if (__builtin_expect(e->record_retire != NULL, 0))
+		e->record_retire(e->record_retire_ctx, c->va, n);
 }
 
 /* Retire the pending block: all of it, or (upto_pc != 0) the instructions
  * before upto_pc. */
 void emu_retire_cur(struct emu *e, uint64_t upto_pc)
 {
-	if (!e->have_cur)
+	const struct emu_block *c = e->cur;
+	if (!c)
 		return;
-	uint64_t n = upto_pc ? emu_insns_before(&e->cur, upto_pc) : e->cur.nr_insns;
+	uint64_t n = upto_pc ? emu_insns_before(c, upto_pc) : c->nr_insns;
 	if (e->cur_cont && n) /* the rep instruction was counted when it began */
 		n--;
-	e->insns += n;
-	if (e->mmu && n)
-		mmu_retire(e->mmu, e->cur.va, n);
-	if (e->record_retire && n)
-		e->record_retire(e->record_retire_ctx, e->cur.va, n);
-	e->have_cur = false;
+	emu_retire(e, c, n);
 }
 
 /* ---- Exact PCs without a register read per access ------------------------
@@ -66,6 +77,12 @@ void emu_retire_cur(struct emu *e, uint64_t upto_pc)
  * and later executions use the recorded PCs.  Any disagreement (a different
  * RIP, more or fewer accesses) switches the block to reading RIP for good.
  * The PCs are therefore exactly what reading RIP would give.
+ *
+ * The hot path sees only e->acc_pc/acc_n: at block entry they are set to the
+ * block's PCs if it is trusted (and nothing else needs the slow path), else
+ * acc_n = 0, so the k-th access takes acc_pc[k] while k < acc_n and anything
+ * else (learning, verifying, an extra access, a stop) goes to the slow path
+ * with the same k.
  */
 
 static uint64_t emu_pc_slow(struct emu *e, uc_engine *uc, struct emu_acc *a, uint32_t k)
@@ -102,21 +119,19 @@ static uint64_t emu_pc_slow(struct emu *e, uc_engine *uc, struct emu_acc *a, uin
 	return rip;
 }
 
-static inline uint64_t emu_access_pc(struct emu *e, uc_engine *uc)
+/* The PC of the k-th data access of the current block, off the fast path. */
+static uint64_t emu_access_pc(struct emu *e, uc_engine *uc, uint32_t k)
 {
-	struct emu_acc *a = e->have_cur ? e->cur.acc : NULL;
-	uint32_t k = e->acc_k++;
-	if (__builtin_expect(a && a->state == EMU_ACC_TRUSTED && k < a->n, 1))
+	struct emu_acc *a = e->cur ? &e->cur->acc : NULL;
+	if (a && a->state == EMU_ACC_TRUSTED && k < a->n)
 		return a->pc[k];
 	return emu_pc_slow(e, uc, a, k);
 }
 
-/* The current block ran to its end: advance its learning state. */
-static void emu_acc_close(struct emu *e)
+/* The current block ran to its end with acc_k accesses: advance its
+ * learning state. */
+static void emu_acc_close_slow(struct emu *e, struct emu_acc *a)
 {
-	struct emu_acc *a = e->have_cur ? e->cur.acc : NULL;
-	if (!a)
-		return;
 	if (a->state == EMU_ACC_LEARN)
 		a->state = EMU_ACC_VERIFY;
 	else if (a->state == EMU_ACC_VERIFY)
@@ -125,7 +140,13 @@ static void emu_acc_close(struct emu *e)
 		a->state = EMU_ACC_RIP;
 }
 
-/* ---- hooks (hot path) -------------------------------------------------- */
+static inline void emu_acc_close(struct emu *e, struct emu_block *c)
+{
+	if (__builtin_expect(c->acc.state != EMU_ACC_TRUSTED || e->acc_k != c->acc.n, 0))
+		emu_acc_close_slow(e, &c->acc);
+}
+
+/* ---- block entry --------------------------------------------------------- */
 
 /* The instruction that first touches the page starting at va (or b->va):
  * the one straddling into it, else the one starting on it. */
@@ -140,9 +161,20 @@ static uint64_t emu_insn_at_page(const struct emu_block *b, uint64_t va)
 	return va;
 }
 
+/* The fetch of n bytes at va (a page of block b) faulted in the walker. */
+static void emu_fetch_fault(struct emu *e, struct emu_block *b, uint64_t va, uint32_t n)
+{
+	uint64_t pc = emu_insn_at_page(b, va);
+	e->fault.have_walk = true;
+	emu_fault_fill(e, va, pc, n, MMU_FETCH);
+	e->cur = b; /* what precedes the faulting instruction ran */
+	emu_retire_cur(e, pc);
+	emu_stop_run(e, EMU_STOP_FAULT);
+}
+
 /* One MMU_FETCH per 4 KiB page the block's bytes span; size = bytes in that
- * page.  Returns false if the walker faulted (the run is then stopping). */
-static bool emu_fetch_pages(struct emu *e, const struct emu_block *b)
+ * page.  Returns false if the run is stopping (walker fault, recorder). */
+static bool emu_fetch_pages(struct emu *e, struct emu_block *b)
 {
 	uint64_t va = b->va, end = b->va + b->size;
 	while (va < end) {
@@ -154,13 +186,7 @@ static bool emu_fetch_pages(struct emu *e, const struct emu_block *b)
 			return false;
 		}
 		if (e->model_fetch && mmu_access(e->mmu, va, n, MMU_FETCH, b->va, &e->fault.walk)) {
-			uint64_t pc = emu_insn_at_page(b, va);
-			e->fault.have_walk = true;
-			emu_fault_fill(e, va, pc, n, MMU_FETCH);
-			e->cur = *b; /* what precedes the faulting instruction ran */
-			e->have_cur = true;
-			emu_retire_cur(e, pc);
-			emu_stop_run(e, EMU_STOP_FAULT);
+			emu_fetch_fault(e, b, va, n);
 			return false;
 		}
 		va += n;
@@ -168,48 +194,102 @@ static bool emu_fetch_pages(struct emu *e, const struct emu_block *b)
 	return true;
 }
 
-static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
+/* The block hook's rare cases, out of line: a block that could not be
+ * decoded, the instruction budget, the clock. Returns false to stop. */
+static bool emu_block_checks(struct emu *e, struct emu_block *b, uint64_t va, uint32_t size,
+                             bool cont)
 {
-	struct emu *e = user;
-	if (e->stopping)
-		return;
-	emu_acc_close(e);
-	emu_retire_cur(e, 0);
-	struct emu_block *b = emu_bc_lookup(e, va, size);
-	if (__builtin_expect(!b, 0)) {
+	if (!b) {
 		e->fault.uc_err = UC_ERR_NOMEM;
 		emu_fault_fill(e, va, va, size, MMU_FETCH);
 		emu_stop_run(e, EMU_STOP_UNICORN);
-		return;
+		return false;
 	}
+	if (e->insns + b->nr_insns - cont > e->insn_limit) {
+		emu_stop_run(e, EMU_STOP_INSN_LIMIT);
+		return false;
+	}
+	if (e->time_check == 0) {
+		e->time_check = EMU_TIME_CHECK_BLOCKS;
+		if (e->deadline != 0 && emu_now() > e->deadline) {
+			emu_stop_run(e, EMU_STOP_TIME_LIMIT);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- hooks (hot path) -------------------------------------------------- */
+
+/* Called by Unicorn's translated code at every block entry (a single
+ * UC_HOOK_BLOCK is called directly, without Unicorn's hook loop).  The
+ * common case: retire the previous block, find this one, one fetch. */
+static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
+{
+	struct emu *e = user;
+	if (__builtin_expect(e->stopping, 0))
+		return;
+	struct emu_block *c = e->cur;
+	if (__builtin_expect(c != NULL, 1)) {
+		emu_acc_close(e, c);
+		uint64_t n = c->nr_insns;
+		if (__builtin_expect(e->cur_cont, 0) && n)
+			n--; /* the rep instruction was counted when it began */
+		emu_retire(e, c, n);
+	}
+	struct emu_block *b = emu_bc_lookup(e, va, size);
 	/* QEMU runs each iteration of a rep string instruction as its own
 	 * block at the instruction's address: such a re-entry continues the
 	 * instruction already counted and fetched (emu_blocks.c) */
 	bool cont = va == e->rep_next;
-	e->rep_next = b->rep_va;
-	if (e->max_insns && e->insns + b->nr_insns - cont > e->max_insns) {
-		emu_stop_run(e, EMU_STOP_INSN_LIMIT);
-		return;
-	}
-	if (e->deadline != 0 && --e->time_check == 0) {
-		e->time_check = EMU_TIME_CHECK_BLOCKS;
-		if (emu_now() > e->deadline) {
-			emu_stop_run(e, EMU_STOP_TIME_LIMIT);
+	--e->time_check;
+	if (__builtin_expect(
+	        !b || e->insns + b->nr_insns - cont > e->insn_limit || e->time_check == 0, 0)) {
+		if (!emu_block_checks(e, b, va, size, cont))
 			return;
-		}
 	}
+	e->rep_next = b->rep_va;
 	e->blocks++;
 	e->block_va = va;
 	e->cur_cont = cont;
-	if (!cont && !emu_fetch_pages(e, b))
-		return;
-	e->cur = *b;
-	e->have_cur = true;
+	if (!cont) {
+		if (__builtin_expect(b->fetch1 == b->size && !e->record, 1)) {
+			e->fetches++;
+			if (e->model_fetch &&
+			    __builtin_expect(
+			        mmu_access(e->mmu, va, size, MMU_FETCH, va, &e->fault.walk), 0)) {
+				emu_fetch_fault(e, b, va, size);
+				return;
+			}
+		} else if (!emu_fetch_pages(e, b)) {
+			return;
+		}
+	}
+	e->cur = b;
 	e->acc_k = 0;
+	if (b->acc.state == EMU_ACC_TRUSTED && e->fast_pcs) {
+		e->acc_pc = b->acc.pc;
+		e->acc_n = b->acc.n;
+	}
 }
 
-static inline void emu_data_access(struct emu *e, uc_engine *uc, uint64_t va, int size,
-                                   enum mmu_access_type type)
+/* A data access the model refused: the run stops with the walk. */
+static void emu_data_fault(struct emu *e, uc_engine *uc, uint64_t va, int size,
+                           enum mmu_access_type type, uint64_t pc)
+{
+	if (!e->exact_pc)
+		uc_reg_read(uc, UC_X86_REG_RIP, &pc);
+	e->fault.have_walk = true;
+	emu_fault_fill(e, va, pc, (uint32_t)size, type);
+	emu_retire_cur(e, pc);
+	emu_stop_run(e, EMU_STOP_FAULT);
+}
+
+/* Every case the fast path does not take: PCs being learned or read from
+ * RIP, block PCs, a recorder, a stop in progress.  k is the access's index
+ * in its block (already counted in acc_k). */
+static void emu_data_slow(struct emu *e, uc_engine *uc, uint64_t va, int size,
+                          enum mmu_access_type type, uint32_t k)
 {
 	if (e->stopping) /* the rest of a stopped instruction's accesses */
 		return;
@@ -217,57 +297,71 @@ static inline void emu_data_access(struct emu *e, uc_engine *uc, uint64_t va, in
 		e->loads++;
 	else
 		e->stores++;
-	uint64_t pc = e->exact_pc ? emu_access_pc(e, uc) : e->block_va;
+	uint64_t pc = e->exact_pc ? emu_access_pc(e, uc, k) : e->block_va;
 	if (e->record && e->record(e->record_ctx, type, va, (uint32_t)size, pc)) {
 		emu_stop_run(e, EMU_STOP_RECORDER);
 		return;
 	}
-	if (e->model_data &&
-	    __builtin_expect(mmu_access(e->mmu, va, (uint32_t)size, type, pc, &e->fault.walk), 0)) {
-		if (!e->exact_pc)
-			uc_reg_read(uc, UC_X86_REG_RIP, &pc);
-		e->fault.have_walk = true;
-		emu_fault_fill(e, va, pc, (uint32_t)size, type);
-		emu_retire_cur(e, pc);
-		emu_stop_run(e, EMU_STOP_FAULT);
-	}
+	if (e->model_data && mmu_access(e->mmu, va, (uint32_t)size, type, pc, &e->fault.walk))
+		emu_data_fault(e, uc, va, size, type, pc);
 }
 
 /* Unicorn 2.0.1 reports a load that crosses a 4 KiB page three times: the
  * load itself, then the two aligned loads its slow path splits it into
  * (va & ~(size-1) and that + size).  Only the first is the guest's access:
  * the MMU model splits it by page itself.  Stores are reported once. */
-static inline bool emu_split_echo(struct emu *e, uint64_t va, int size)
+static void emu_load_split(struct emu *e, uc_engine *uc, uint64_t va, int size)
 {
-	if (__builtin_expect(e->split_left == 0, 1))
-		return false;
-	if ((uint32_t)size == e->split_size &&
-	    (va == e->split_lo || va == e->split_lo + (uint64_t)size)) {
-		e->split_left--;
-		return true;
+	if (e->split_left) {
+		if ((uint32_t)size == e->split_size &&
+		    (va == e->split_lo || va == e->split_lo + (uint64_t)size)) {
+			e->split_left--;
+			return;
+		}
+		e->split_left = 0;
 	}
-	e->split_left = 0;
-	return false;
+	if ((va & 0xfff) + (uint64_t)size > 0x1000) {
+		e->split_left = 2;
+		e->split_size = (uint32_t)size;
+		e->split_lo = va & ~((uint64_t)size - 1);
+	}
+	emu_data_slow(e, uc, va, size, MMU_LOAD, e->acc_k++);
 }
 
 static void hook_load(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
                       void *user)
 {
 	struct emu *e = user;
-	if (emu_split_echo(e, va, size))
+	uint32_t k = e->acc_k;
+	if (__builtin_expect(
+	        k < e->acc_n && !e->split_left && (va & 0xfff) + (uint64_t)size <= 0x1000, 1)) {
+		e->acc_k = k + 1;
+		e->loads++;
+		uint64_t pc = e->acc_pc[k];
+		if (e->model_data &&
+		    __builtin_expect(
+		        mmu_access(e->mmu, va, (uint32_t)size, MMU_LOAD, pc, &e->fault.walk), 0))
+			emu_data_fault(e, uc, va, size, MMU_LOAD, pc);
 		return;
-	if (__builtin_expect((va & 0xfff) + (uint64_t)size > 0x1000, 0)) {
-		e->split_left = 2;
-		e->split_size = (uint32_t)size;
-		e->split_lo = va & ~((uint64_t)size - 1);
 	}
-	emu_data_access(e, uc, va, size, MMU_LOAD);
+	emu_load_split(e, uc, va, size);
 }
 
 static void hook_store(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
                        void *user)
 {
-	emu_data_access(user, uc, va, size, MMU_STORE);
+	struct emu *e = user;
+	uint32_t k = e->acc_k++;
+	if (__builtin_expect(k < e->acc_n, 1)) {
+		e->stores++;
+		uint64_t pc = e->acc_pc[k];
+		if (e->model_data &&
+		    __builtin_expect(
+		        mmu_access(e->mmu, va, (uint32_t)size, MMU_STORE, pc, &e->fault.walk), 0))
+			emu_data_fault(e, uc, va, size, MMU_STORE, pc);
+		return;
+	}
+	emu_data_slow(e, uc, va, size, MMU_STORE, k);
 }
 
 /* The benchmark baseline: the same two hooks, doing nothing but count. */

@@ -11,6 +11,9 @@
  *  (3) a block-cache entry describes the bytes Unicorn reported for its
  *      (address, size); a different size re-decodes.
  *  (4) symbols[] is sorted by va once syms_sorted is set.
+ *  (5) cur is NULL, a cached block or &bc.empty; acc_n is 0, or cur's PCs
+ *      are trusted and acc_pc/acc_n are cur->acc.pc/n; bc_slots/bc_mask
+ *      equal bc.slots/bc.mask.
  */
 #ifndef VMEMSIM_EMU_INTERNAL_H
 #define VMEMSIM_EMU_INTERNAL_H
@@ -35,20 +38,32 @@ struct emu_acc {
 };
 
 /* One decoded basic block.  insn_off[i] is the byte offset of instruction
- * i from the block start (used to count a block cut short by a fault). */
+ * i from the block start (used to count a block cut short by a fault).
+ * Blocks live in chunks that never move, so the hooks hold a pointer to the
+ * block being executed (e->cur) across cache growth. */
 struct emu_block {
-	uint64_t va;   /* key; 0 = empty slot */
-	uint32_t size; /* bytes, as Unicorn reported */
+	uint64_t va;   /* key */
+	uint32_t size; /* bytes, as Unicorn reported; 0 = never decoded */
 	uint32_t nr_insns;
-	uint16_t *insn_off;  /* nr_insns offsets, owned by the cache */
-	uint64_t rep_va;     /* VA of the last instruction if it is a rep string op, else 0 */
-	struct emu_acc *acc; /* owned by the cache; stable while the block exists */
+	uint32_t fetch1;    /* bytes in the block's first 4 KiB page (== size: one fetch) */
+	uint16_t *insn_off; /* nr_insns offsets, owned by the cache */
+	uint64_t rep_va;    /* VA of the last instruction if it is a rep string op, else 0 */
+	struct emu_acc acc; /* the PCs of its data accesses (pc owned by the cache) */
+};
+
+#define EMU_BC_CHUNK 256 /* blocks per storage chunk */
+struct emu_block_chunk {
+	struct emu_block_chunk *next;
+	struct emu_block b[EMU_BC_CHUNK];
 };
 
 struct emu_block_cache {
-	struct emu_block *slots; /* open addressing, linear probing */
-	size_t mask;             /* slots - 1 (power of two) */
+	struct emu_block **slots; /* open addressing by va, linear probing; NULL = empty */
+	size_t mask;              /* slots - 1 (power of two) */
 	size_t used;
+	struct emu_block_chunk *chunks; /* storage, newest first */
+	unsigned chunk_used;            /* blocks taken from chunks (the newest) */
+	struct emu_block empty;         /* answer to an empty block report (uncached, per emu) */
 };
 
 /* An MMIO window over fragmented leaves (emu_regions.c explains why):
@@ -74,28 +89,39 @@ struct emu_symbol_ent {
 };
 
 struct emu {
-	/* hot fields first: read by the hooks on every access */
+	/* Hot: the first two cache lines hold everything the hooks touch on
+	 * every block and access (emu_hooks.c, "hot path"). */
 	struct mmu *mmu;
-	bool exact_pc, model_data, model_fetch, stopping;
+	struct emu_block *cur;  /* the block being executed, not yet retired; NULL = none */
+	const uint64_t *acc_pc; /* cur's trusted access PCs, valid for k < acc_n */
+	uint32_t acc_k;         /* data accesses so far in the current block */
+	uint32_t acc_n;         /* 0 unless the fast data path may use acc_pc */
+	uint32_t split_left;    /* page-crossing load echoes to drop */
+	bool stopping, model_data, model_fetch, exact_pc;
+	bool cur_cont; /* cur continues a rep (see hook_block) */
+	bool fast_pcs; /* exact_pc and no recorder: trusted PCs go to acc_pc */
+	uint64_t loads, stores;
+	uint64_t rep_next; /* rep_va of the block last entered */
+
+	uint64_t insns;      /* instructions retired (this run) */
+	uint64_t insn_limit; /* max_insns, or UINT64_MAX for none */
+	uint64_t fetches, blocks;
+	uint64_t block_va;           /* current block's address */
+	struct emu_block **bc_slots; /* == bc.slots, bc.mask: the block lookup */
+	size_t bc_mask;
+	uint32_t time_check; /* blocks until the next clock read */
+	enum emu_stop stop;
+
+	/* Cold */
 	enum emu_instrument instrument;
-	uint64_t block_va;  /* current block's address */
-	uint64_t insns;     /* instructions retired (this run) */
 	uint64_t max_insns; /* 0 = unlimited */
-	uint64_t loads, stores, fetches, blocks;
+	double deadline;    /* monotonic seconds, 0 = none */
+	uint32_t split_size;
+	uint64_t split_lo;
 	emu_record_fn record;
 	void *record_ctx;
 	emu_retire_record_fn record_retire;
 	void *record_retire_ctx;
-	struct emu_block cur;    /* the block being executed (a copy: slots move) */
-	bool have_cur, cur_cont; /* cur_cont: cur continues a rep (see hook_block) */
-	uint64_t rep_next;
-	/* rep_va of the block last entered */ /* cur's instructions are not yet retired */
-	uint32_t time_check;                   /* blocks until the next clock read */
-	double deadline;                       /* monotonic seconds, 0 = none */
-	uint32_t acc_k;                        /* data accesses so far in the current block */
-	uint32_t split_left, split_size;       /* page-crossing load echoes to drop */
-	uint64_t split_lo;
-	enum emu_stop stop;
 	struct emu_fault_report fault;
 
 	uc_engine *uc;
@@ -118,20 +144,22 @@ struct emu {
 };
 
 /* emu_blocks.c */
-int emu_bc_init(struct emu_block_cache *bc);
+int emu_bc_init(struct emu *e);
 void emu_bc_fini(struct emu_block_cache *bc);
 struct emu_block *emu_bc_lookup_slow(struct emu *e, uint64_t va, uint32_t size);
 
-static inline size_t emu_bc_hash(const struct emu_block_cache *bc, uint64_t va)
+/* Slot of va: the page number folded into the offset, nothing more (block
+ * addresses are already well spread; collisions probe linearly). */
+static inline size_t emu_bc_index(uint64_t va, size_t mask)
 {
-	return (size_t)(((va ^ (va >> 17)) * 0x9e3779b97f4a7c15ull) >> 24) & bc->mask;
+	return (size_t)(va ^ (va >> 12)) & mask;
 }
 
 /* The hot path: one probe; collisions and first sightings go out of line. */
 static inline struct emu_block *emu_bc_lookup(struct emu *e, uint64_t va, uint32_t size)
 {
-	struct emu_block *b = &e->bc.slots[emu_bc_hash(&e->bc, va)];
-	if (__builtin_expect(b->va == va && b->size == size, 1))
+	struct emu_block *b = e->bc_slots[emu_bc_index(va, e->bc_mask)];
+	if (__builtin_expect(b && b->va == va && b->size == size, 1))
 		return b;
 	return emu_bc_lookup_slow(e, va, size);
 }
