@@ -165,6 +165,7 @@ static void emu_run_reset(struct emu *e, const struct emu_budget *budget)
 	e->stop = EMU_STOP_HLT;
 	e->cur = NULL;
 	e->acc_n = 0;
+	e->ret_n = 0;
 	e->insns = e->loads = e->stores = e->fetches = e->blocks = 0;
 	e->block_va = 0;
 	e->split_left = 0;
@@ -236,6 +237,7 @@ int emu_run(struct emu *e, uint64_t entry_va, uint64_t stack_top_va, uint64_t re
 	uc_reg_read(e->uc, UC_X86_REG_RIP, &rip);
 	if (!e->stopping)
 		emu_classify_end(e, ue, rip);
+	emu_retire_flush(e);
 	uc_reg_read(e->uc, UC_X86_REG_RAX, &result->rax);
 	result->rip = rip;
 	result->stop = e->stop;

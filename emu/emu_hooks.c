@@ -37,6 +37,24 @@ static void emu_stop_run(struct emu *e, enum emu_stop why)
 	uc_emu_stop(e->uc);
 }
 
+/* Instructions reach mmu_retire() in runs of blocks on one 4 KiB page
+ * (mmu_retire attributes them to the region of the PC's page, so the counters
+ * are those of one call per block); emu_run() flushes the last run before it
+ * returns. */
+void emu_retire_flush(struct emu *e)
+{
+	if (e->ret_n && e->mmu)
+		mmu_retire(e->mmu, e->ret_va, e->ret_n);
+	e->ret_n = 0;
+}
+
+static void emu_retire_new_page(struct emu *e, uint64_t va, uint64_t n)
+{
+	emu_retire_flush(e);
+	e->ret_va = va;
+	e->ret_n = n;
+}
+
 /* Retire n instructions of block c and forget it as the pending block. */
 static inline void emu_retire(struct emu *e, const struct emu_block *c, uint64_t n)
 {
@@ -45,8 +63,10 @@ static inline void emu_retire(struct emu *e, const struct emu_block *c, uint64_t
 	if (!n)
 		return;
 	e->insns += n;
-	if (e->mmu)
-		mmu_retire(e->mmu, c->va, n);
+	if (__builtin_expect((c->va ^ e->ret_va) < 4096, 1))
+		e->ret_n += n;
+	else
+		emu_retire_new_page(e, c->va, n);
 	if (__builtin_expect(e->record_retire != NULL, 0))
 		e->record_retire(e->record_retire_ctx, c->va, n);
 }

@@ -103,8 +103,9 @@ struct emu {
 	uint64_t loads, stores;
 	uint64_t rep_next; /* rep_va of the block last entered */
 
-	uint64_t insns;      /* instructions retired (this run) */
-	uint64_t insn_limit; /* max_insns, or UINT64_MAX for none */
+	uint64_t insns;         /* instructions retired (this run) */
+	uint64_t ret_va, ret_n; /* retired, not yet told to mmu_retire: ret_n on ret_va's page */
+	uint64_t insn_limit;    /* max_insns, or UINT64_MAX for none */
 	uint64_t fetches, blocks;
 	uint64_t block_va;           /* current block's address */
 	struct emu_block **bc_slots; /* == bc.slots, bc.mask: the block lookup */
@@ -176,6 +177,8 @@ int emu_add_hooks(struct emu *e, struct vmemsim_err *err);
 /* Retire the pending block: all of it, or (upto_pc != 0) the instructions
  * before upto_pc. */
 void emu_retire_cur(struct emu *e, uint64_t upto_pc);
+/* Hand the instructions retired so far to mmu_retire (end of a run). */
+void emu_retire_flush(struct emu *e);
 /* Stop the run for an access Unicorn (or a window) refused. */
 void emu_refuse(struct emu *e, int uc_err, uint64_t va, uint32_t size, enum mmu_access_type t);
 
