@@ -20,6 +20,10 @@
 
 #include "emu_internal.h"
 
+/* Out of the hooks' fast path: kept out of line so the hot functions stay
+ * small and save few registers. */
+#define EMU_COLD __attribute__((cold, noinline))
+
 double emu_now(void)
 {
 	struct timespec ts;
@@ -48,7 +52,7 @@ void emu_retire_flush(struct emu *e)
 	e->ret_n = 0;
 }
 
-static void emu_retire_new_page(struct emu *e, uint64_t va, uint64_t n)
+EMU_COLD static void emu_retire_new_page(struct emu *e, uint64_t va, uint64_t n)
 {
 	emu_retire_flush(e);
 	e->ret_va = va;
@@ -150,7 +154,7 @@ static uint64_t emu_access_pc(struct emu *e, uc_engine *uc, uint32_t k)
 
 /* The current block ran to its end with acc_k accesses: advance its
  * learning state. */
-static void emu_acc_close_slow(struct emu *e, struct emu_acc *a)
+EMU_COLD static void emu_acc_close_slow(struct emu *e, struct emu_acc *a)
 {
 	if (a->state == EMU_ACC_LEARN)
 		a->state = EMU_ACC_VERIFY;
@@ -182,7 +186,7 @@ static uint64_t emu_insn_at_page(const struct emu_block *b, uint64_t va)
 }
 
 /* The fetch of n bytes at va (a page of block b) faulted in the walker. */
-static void emu_fetch_fault(struct emu *e, struct emu_block *b, uint64_t va, uint32_t n)
+EMU_COLD static void emu_fetch_fault(struct emu *e, struct emu_block *b, uint64_t va, uint32_t n)
 {
 	uint64_t pc = emu_insn_at_page(b, va);
 	e->fault.have_walk = true;
@@ -194,7 +198,7 @@ static void emu_fetch_fault(struct emu *e, struct emu_block *b, uint64_t va, uin
 
 /* One MMU_FETCH per 4 KiB page the block's bytes span; size = bytes in that
  * page.  Returns false if the run is stopping (walker fault, recorder). */
-static bool emu_fetch_pages(struct emu *e, struct emu_block *b)
+EMU_COLD static bool emu_fetch_pages(struct emu *e, struct emu_block *b)
 {
 	uint64_t va = b->va, end = b->va + b->size;
 	while (va < end) {
@@ -216,8 +220,8 @@ static bool emu_fetch_pages(struct emu *e, struct emu_block *b)
 
 /* The block hook's rare cases, out of line: a block that could not be
  * decoded, the instruction budget, the clock. Returns false to stop. */
-static bool emu_block_checks(struct emu *e, struct emu_block *b, uint64_t va, uint32_t size,
-                             bool cont)
+EMU_COLD static bool emu_block_checks(struct emu *e, struct emu_block *b, uint64_t va,
+                                      uint32_t size, bool cont)
 {
 	if (!b) {
 		e->fault.uc_err = UC_ERR_NOMEM;
@@ -294,8 +298,8 @@ static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
 }
 
 /* A data access the model refused: the run stops with the walk. */
-static void emu_data_fault(struct emu *e, uc_engine *uc, uint64_t va, int size,
-                           enum mmu_access_type type, uint64_t pc)
+EMU_COLD static void emu_data_fault(struct emu *e, uc_engine *uc, uint64_t va, int size,
+                                    enum mmu_access_type type, uint64_t pc)
 {
 	if (!e->exact_pc)
 		uc_reg_read(uc, UC_X86_REG_RIP, &pc);
@@ -308,8 +312,8 @@ static void emu_data_fault(struct emu *e, uc_engine *uc, uint64_t va, int size,
 /* Every case the fast path does not take: PCs being learned or read from
  * RIP, block PCs, a recorder, a stop in progress.  k is the access's index
  * in its block (already counted in acc_k). */
-static void emu_data_slow(struct emu *e, uc_engine *uc, uint64_t va, int size,
-                          enum mmu_access_type type, uint32_t k)
+EMU_COLD static void emu_data_slow(struct emu *e, uc_engine *uc, uint64_t va, int size,
+                                   enum mmu_access_type type, uint32_t k)
 {
 	if (e->stopping) /* the rest of a stopped instruction's accesses */
 		return;
@@ -330,7 +334,7 @@ static void emu_data_slow(struct emu *e, uc_engine *uc, uint64_t va, int size,
  * load itself, then the two aligned loads its slow path splits it into
  * (va & ~(size-1) and that + size).  Only the first is the guest's access:
  * the MMU model splits it by page itself.  Stores are reported once. */
-static void emu_load_split(struct emu *e, uc_engine *uc, uint64_t va, int size)
+EMU_COLD static void emu_load_split(struct emu *e, uc_engine *uc, uint64_t va, int size)
 {
 	if (e->split_left) {
 		if ((uint32_t)size == e->split_size &&

@@ -89,8 +89,9 @@ struct emu_symbol_ent {
 };
 
 struct emu {
-	/* Hot: the first two cache lines hold everything the hooks touch on
-	 * every block and access (emu_hooks.c, "hot path"). */
+	/* Hot: the first three cache lines hold everything the hooks touch on
+	 * every block and access (emu_hooks.c, "hot path"); the memory hooks'
+	 * fast path reads only the first. */
 	struct mmu *mmu;
 	struct emu_block *cur;  /* the block being executed, not yet retired; NULL = none */
 	const uint64_t *acc_pc; /* cur's trusted access PCs, valid for k < acc_n */
@@ -112,6 +113,8 @@ struct emu {
 	size_t bc_mask;
 	uint32_t time_check; /* blocks until the next clock read */
 	enum emu_stop stop;
+	emu_record_fn record;               /* NULL = none (tested on every access) */
+	emu_retire_record_fn record_retire; /* NULL = none */
 
 	/* Cold */
 	enum emu_instrument instrument;
@@ -119,9 +122,7 @@ struct emu {
 	double deadline;    /* monotonic seconds, 0 = none */
 	uint32_t split_size;
 	uint64_t split_lo;
-	emu_record_fn record;
 	void *record_ctx;
-	emu_retire_record_fn record_retire;
 	void *record_retire_ctx;
 	struct emu_fault_report fault;
 
