@@ -46,6 +46,7 @@ int emu_create(struct emu **out, struct mmu *m, const struct mmu_pt *pt, struct 
 	e->model_fetch = m && cfg->model_fetch;
 	e->exact_pc = cfg->exact_pc;
 	e->fast_pcs = e->exact_pc;
+	e->fast_block_pc = !e->exact_pc;
 	if (emu_bc_init(e)) {
 		vmemsim_errf(err, rc, "emu_create: out of memory for the block cache");
 		goto fail;
@@ -98,6 +99,7 @@ void emu_set_recorder(struct emu *e, emu_record_fn fn, void *ctx)
 	e->record = fn;
 	e->record_ctx = fn ? ctx : NULL;
 	e->fast_pcs = e->exact_pc && !fn; /* the hooks' fast path has no recorder */
+	e->fast_block_pc = !e->exact_pc && !fn;
 }
 
 void emu_set_retire_recorder(struct emu *e, emu_retire_record_fn fn, void *ctx)

@@ -294,6 +294,8 @@ static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
 	if (b->acc.state == EMU_ACC_TRUSTED && e->fast_pcs) {
 		e->acc_pc = b->acc.pc;
 		e->acc_n = b->acc.n;
+	} else if (e->fast_block_pc) {
+		e->acc_n = UINT32_MAX;
 	}
 }
 
@@ -352,16 +354,17 @@ EMU_COLD static void emu_load_split(struct emu *e, uc_engine *uc, uint64_t va, i
 	emu_data_slow(e, uc, va, size, MMU_LOAD, e->acc_k++);
 }
 
-static void hook_load(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
-                      void *user)
+/* The memory hooks' fast path.  exact is a constant: with exact PCs the
+ * k-th access takes the block's learned acc_pc[k]; without, the block's
+ * address (acc_n is then UINT32_MAX while the fast path is allowed). */
+static inline void emu_load_fast(struct emu *e, uc_engine *uc, uint64_t va, int size, bool exact)
 {
-	struct emu *e = user;
 	uint32_t k = e->acc_k;
 	if (__builtin_expect(
 	        k < e->acc_n && !e->split_left && (va & 0xfff) + (uint64_t)size <= 0x1000, 1)) {
 		e->acc_k = k + 1;
 		e->loads++;
-		uint64_t pc = e->acc_pc[k];
+		uint64_t pc = exact ? e->acc_pc[k] : e->block_va;
 		if (e->model_data &&
 		    __builtin_expect(
 		        mmu_access(e->mmu, va, (uint32_t)size, MMU_LOAD, pc, &e->fault.walk), 0))
@@ -371,14 +374,12 @@ static void hook_load(uc_engine *uc, uc_mem_type type, uint64_t va, int size, in
 	emu_load_split(e, uc, va, size);
 }
 
-static void hook_store(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
-                       void *user)
+static inline void emu_store_fast(struct emu *e, uc_engine *uc, uint64_t va, int size, bool exact)
 {
-	struct emu *e = user;
 	uint32_t k = e->acc_k++;
 	if (__builtin_expect(k < e->acc_n, 1)) {
 		e->stores++;
-		uint64_t pc = e->acc_pc[k];
+		uint64_t pc = exact ? e->acc_pc[k] : e->block_va;
 		if (e->model_data &&
 		    __builtin_expect(
 		        mmu_access(e->mmu, va, (uint32_t)size, MMU_STORE, pc, &e->fault.walk), 0))
@@ -386,6 +387,31 @@ static void hook_store(uc_engine *uc, uc_mem_type type, uint64_t va, int size, i
 		return;
 	}
 	emu_data_slow(e, uc, va, size, MMU_STORE, k);
+}
+
+static void hook_load(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
+                      void *user)
+{
+	emu_load_fast(user, uc, va, size, true);
+}
+
+static void hook_store(uc_engine *uc, uc_mem_type type, uint64_t va, int size, int64_t value,
+                       void *user)
+{
+	emu_store_fast(user, uc, va, size, true);
+}
+
+/* exact_pc = false: the same with the block's address as PC */
+static void hook_load_block_pc(uc_engine *uc, uc_mem_type type, uint64_t va, int size,
+                               int64_t value, void *user)
+{
+	emu_load_fast(user, uc, va, size, false);
+}
+
+static void hook_store_block_pc(uc_engine *uc, uc_mem_type type, uint64_t va, int size,
+                                int64_t value, void *user)
+{
+	emu_store_fast(user, uc, va, size, false);
 }
 
 /* The benchmark baseline: the same two hooks, doing nothing but count. */
@@ -507,10 +533,13 @@ int emu_add_hooks(struct emu *e, struct vmemsim_err *err)
 	case EMU_INSTR_FULL:
 		ue = uc_hook_add(e->uc, &e->h_block, UC_HOOK_BLOCK, (void *)hook_block, e, 1, 0);
 		if (!ue)
-			ue = uc_hook_add(e->uc, &e->h_mem, UC_HOOK_MEM_READ, (void *)hook_load, e,
-			                 1, 0);
+			ue = uc_hook_add(
+			    e->uc, &e->h_mem, UC_HOOK_MEM_READ,
+			    e->exact_pc ? (void *)hook_load : (void *)hook_load_block_pc, e, 1, 0);
 		if (!ue)
-			ue = uc_hook_add(e->uc, &e->h_mem2, UC_HOOK_MEM_WRITE, (void *)hook_store,
+			ue = uc_hook_add(e->uc, &e->h_mem2, UC_HOOK_MEM_WRITE,
+			                 e->exact_pc ? (void *)hook_store
+			                             : (void *)hook_store_block_pc,
 			                 e, 1, 0);
 		break;
 	}

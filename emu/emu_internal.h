@@ -12,7 +12,8 @@
  *      (address, size); a different size re-decodes.
  *  (4) symbols[] is sorted by va once syms_sorted is set.
  *  (5) cur is NULL, a cached block or &bc.empty; acc_n is 0, or cur's PCs
- *      are trusted and acc_pc/acc_n are cur->acc.pc/n; bc_slots/bc_mask
+ *      are trusted and acc_pc/acc_n are cur->acc.pc/n, or (fast_block_pc)
+ *      acc_n is UINT32_MAX; bc_slots/bc_mask
  *      equal bc.slots/bc.mask.
  */
 #ifndef VMEMSIM_EMU_INTERNAL_H
@@ -99,8 +100,9 @@ struct emu {
 	uint32_t acc_n;         /* 0 unless the fast data path may use acc_pc */
 	uint32_t split_left;    /* page-crossing load echoes to drop */
 	bool stopping, model_data, model_fetch, exact_pc;
-	bool cur_cont; /* cur continues a rep (see hook_block) */
-	bool fast_pcs; /* exact_pc and no recorder: trusted PCs go to acc_pc */
+	bool cur_cont;      /* cur continues a rep (see hook_block) */
+	bool fast_pcs;      /* exact_pc and no recorder: trusted PCs go to acc_pc */
+	bool fast_block_pc; /* !exact_pc and no recorder: acc_n = UINT32_MAX */
 	uint64_t loads, stores;
 	uint64_t rep_next; /* rep_va of the block last entered */
 
