@@ -311,6 +311,15 @@ EMU_COLD static void emu_data_fault(struct emu *e, uc_engine *uc, uint64_t va, i
 	emu_stop_run(e, EMU_STOP_FAULT);
 }
 
+/* emu_data_fault from the fast path, which keeps nothing but e across
+ * mmu_access: the access is in e->fast_va/fast_size, its PC is the one the
+ * fast path took (acc_k was already advanced past it). */
+EMU_COLD static void emu_fast_fault(struct emu *e, enum mmu_access_type type, bool exact)
+{
+	uint64_t pc = exact ? e->acc_pc[e->acc_k - 1] : e->block_va;
+	emu_data_fault(e, e->uc, e->fast_va, (int)e->fast_size, type, pc);
+}
+
 /* Every case the fast path does not take: PCs being learned or read from
  * RIP, block PCs, a recorder, a stop in progress.  k is the access's index
  * in its block (already counted in acc_k). */
@@ -365,10 +374,12 @@ static inline void emu_load_fast(struct emu *e, uc_engine *uc, uint64_t va, int 
 		e->acc_k = k + 1;
 		e->loads++;
 		uint64_t pc = exact ? e->acc_pc[k] : e->block_va;
+		e->fast_va = va;
+		e->fast_size = (uint32_t)size;
 		if (e->model_data &&
 		    __builtin_expect(
 		        mmu_access(e->mmu, va, (uint32_t)size, MMU_LOAD, pc, &e->fault.walk), 0))
-			emu_data_fault(e, uc, va, size, MMU_LOAD, pc);
+			emu_fast_fault(e, MMU_LOAD, exact);
 		return;
 	}
 	emu_load_split(e, uc, va, size);
@@ -380,10 +391,12 @@ static inline void emu_store_fast(struct emu *e, uc_engine *uc, uint64_t va, int
 	if (__builtin_expect(k < e->acc_n, 1)) {
 		e->stores++;
 		uint64_t pc = exact ? e->acc_pc[k] : e->block_va;
+		e->fast_va = va;
+		e->fast_size = (uint32_t)size;
 		if (e->model_data &&
 		    __builtin_expect(
 		        mmu_access(e->mmu, va, (uint32_t)size, MMU_STORE, pc, &e->fault.walk), 0))
-			emu_data_fault(e, uc, va, size, MMU_STORE, pc);
+			emu_fast_fault(e, MMU_STORE, exact);
 		return;
 	}
 	emu_data_slow(e, uc, va, size, MMU_STORE, k);
