@@ -343,7 +343,8 @@ struct tlb_array {
 struct tlb_level {
 	unsigned n;
 	uint32_t live;
-	int8_t fill[MMU_NR_PAGE_SIZES]; /* array filled for each page size, -1 none */
+	int8_t fill[MMU_NR_PAGE_SIZES];     /* array filled for each page size, -1 none */
+	uint8_t fill_ps[MMU_NR_PAGE_SIZES]; /* size the entry is kept as (fractured if smaller) */
 	uint8_t nprobe, probe_a[TLB_MAX_PROBES], probe_ps[TLB_MAX_PROBES];
 	struct tlb_array a[MMU_MAX_ARRAYS];
 };

@@ -5,7 +5,11 @@
  * Invariants (checked by mmu_check through tlb_level_check):
  *  (1) a valid entry's page size is one its array holds, and the entry sits
  *      in set vpn % sets of that array;
- *  (2) fill[ps] is the first array holding ps, or -1;
+ *  (2) fill[ps] is the first array holding fill_ps[ps], the largest page
+ *      size <= ps that some array holds, or -1 if there is none: a page
+ *      larger than every size a level holds is cached as the smaller entry
+ *      that covers the access (SDM Vol. 3A §4.10.2.3, "fractured" entries),
+ *      so a 1G page fetched through Skylake's 4K/2M ITLB gets 2M entries;
  *  (3) a global entry carries no PCID; a non-global one no global bit;
  *  (4) nr_valid[ps] counts the valid entries of size ps, so every fill and
  *      drop goes through here;
@@ -20,6 +24,7 @@
 
 int tlb_level_init(struct tlb_level *l, const struct mmu_tlb_level_config *c, uint64_t seed)
 {
+	int8_t native[MMU_NR_PAGE_SIZES];
 	unsigned i, ps;
 	int rc;
 
@@ -54,6 +59,14 @@ int tlb_level_init(struct tlb_level *l, const struct mmu_tlb_level_config *c, ui
 				l->fill[ps] = (int8_t)l->n;
 		}
 		l->n++;
+	}
+	memcpy(native, l->fill, sizeof(native));
+	for (ps = 0; ps < MMU_NR_PAGE_SIZES; ps++) {
+		int s = (int)ps;
+		while (s >= 0 && native[s] < 0)
+			s--; /* the largest size <= ps that an array holds */
+		l->fill_ps[ps] = (uint8_t)(s < 0 ? ps : (unsigned)s);
+		l->fill[ps] = s < 0 ? -1 : native[s];
 	}
 	return 0;
 fail:
@@ -109,6 +122,7 @@ void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool global,
               const struct tlb_ent *src)
 {
 	int ai = l->fill[src->ps];
+	unsigned ps = l->fill_ps[src->ps];
 	struct tlb_array *a;
 	uint64_t k;
 	uint32_t idx;
@@ -116,13 +130,18 @@ void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool global,
 	if (ai < 0)
 		return;
 	a = &l->a[ai];
-	k = tlb_key(va, (enum mmu_page_size)src->ps);
+	k = tlb_key(va, (enum mmu_page_size)ps);
 	idx = sa_fill(&a->sa, tlb_set(a, k), k | (global ? TLB_GLOBAL : pcid));
 	if (a->sa.evicted != SA_INVALID && !--a->nr_valid[tlb_tag_ps(a->sa.evicted)])
 		l->live = tlb_live_mask(l);
-	if (!a->nr_valid[src->ps]++)
+	if (!a->nr_valid[ps]++)
 		l->live = tlb_live_mask(l);
 	a->ent[idx] = *src;
+	if (ps != src->ps) { /* fractured: the smaller page of src that holds va */
+		uint64_t off = va & (mmu_page_bytes((enum mmu_page_size)src->ps) - 1);
+		a->ent[idx].ps = (uint8_t)ps;
+		a->ent[idx].pa = src->pa + (off & ~(mmu_page_bytes((enum mmu_page_size)ps) - 1));
+	}
 }
 
 static void tlb_drop(struct tlb_level *l, struct tlb_array *a, uint32_t e)

@@ -329,3 +329,61 @@ Test(tlb, fetches_use_the_itlb_and_the_unified_stlb_but_no_data_cache)
 		cr_expect_eq(f.error_code, PF_I);
 	}
 }
+
+static void fetch(uint64_t va)
+{
+	struct mmu_fault f;
+	int rc = mmu_access(tm, va, 4, MMU_FETCH, va, &f);
+
+	cr_assert_eq(rc, 0, "fetch %#llx: rc %d ec %#x", (unsigned long long)va, rc, f.error_code);
+}
+
+/* SDM Vol. 3A §4.10.2.3: a TLB may cache a translation for a page larger
+ * than it holds as a smaller ("fractured") entry.  The default (Skylake)
+ * ITLB holds 4K and 2M entries only, so a 1G page is cached there as the 2M
+ * entry covering the fetch: a second fetch in the same 2M hits the ITLB,
+ * a fetch in another 2M of the same 1G page misses it and hits the STLB's
+ * 1G entry. */
+Test(tlb, a_1g_page_is_cached_as_2m_entries_where_the_l1_has_no_1g_array)
+{
+	struct mmu_config c;
+
+	mmu_config_default(&c);
+	cr_assert_eq(c.itlb.arrays[0].ps_mask | c.itlb.arrays[1].ps_mask,
+	             MMU_PS_BIT(MMU_PAGE_4K) | MMU_PS_BIT(MMU_PAGE_2M));
+	model_start(&c, model_build(4, MMU_PAGE_1G, PTE_P | PTE_RW));
+	fetch(T_VA);
+	cr_expect_eq(ctr_total(MMU_C_walks_1g), 1);
+	cr_expect_eq(ctr_total(MMU_C_itlb_misses), 1);
+	fetch(T_VA + 0x100);
+	cr_expect_eq(ctr_total(MMU_C_itlb_hits_2m), 1, "the fractured 2M entry hits");
+	fetch(T_VA + SZ_2M);
+	cr_expect_eq(ctr_total(MMU_C_itlb_misses), 2, "another 2M of the 1G page misses the ITLB");
+	cr_expect_eq(ctr_total(MMU_C_stlb_hits_1g), 1, "and hits the STLB's 1G entry");
+	fetch(T_VA + SZ_2M + 64);
+	cr_expect_eq(ctr_total(MMU_C_itlb_hits_2m), 2);
+	cr_expect_eq(ctr_total(MMU_C_walks), 1);
+}
+
+/* A DTLB with only a 4K array keeps 4K pieces of a 2M page; the data still
+ * come from the right physical address (the cache-model line differs). */
+Test(tlb, a_2m_page_is_cached_as_4k_entries_in_a_4k_only_dtlb)
+{
+	struct mmu_config c;
+
+	mmu_config_default(&c);
+	c.dtlb.nr_arrays = 1; /* dtlb-4k only */
+	model_start(&c, model_build(4, MMU_PAGE_2M, PTE_P | PTE_RW));
+	load(T_VA);
+	load(T_VA + 8);
+	cr_expect_eq(ctr_total(MMU_C_dtlb_hits_4k), 1);
+	load(T_VA + SZ_4K);
+	cr_expect_eq(ctr_total(MMU_C_dtlb_misses), 2, "the next 4K of the 2M page misses");
+	cr_expect_eq(ctr_total(MMU_C_stlb_hits_2m), 1);
+	cr_expect_eq(ctr_total(MMU_C_walks), 1);
+	{
+		uint64_t pa;
+		cr_assert_eq(mmu_translate(tm, T_VA + SZ_4K + 0x18, MMU_LOAD, 0, &pa, NULL), 0);
+		cr_expect_eq(pa, T_PA_2M + ((T_VA + SZ_4K + 0x18) & (SZ_2M - 1)));
+	}
+}
