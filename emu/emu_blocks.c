@@ -28,6 +28,8 @@
 
 #define EMU_BC_INITIAL 4096 /* slots; grows by doubling */
 
+_Static_assert(sizeof(struct emu_block) == 64, "a block is one cache line");
+
 int emu_bc_init(struct emu *e)
 {
 	struct emu_block_cache *bc = &e->bc;
@@ -91,9 +93,12 @@ static int bc_grow(struct emu *e)
 static struct emu_block *bc_new_block(struct emu_block_cache *bc)
 {
 	if (bc->chunk_used == EMU_BC_CHUNK) {
-		struct emu_block_chunk *c = calloc(1, sizeof(*c));
+		/* cache-line aligned: a block is one line (sizeof = 64) */
+		size_t bytes = (sizeof(struct emu_block_chunk) + 63) & ~(size_t)63;
+		struct emu_block_chunk *c = aligned_alloc(64, bytes);
 		if (!c)
 			return NULL;
+		memset(c, 0, bytes);
 		c->next = bc->chunks;
 		bc->chunks = c;
 		bc->chunk_used = 0;

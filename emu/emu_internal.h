@@ -54,8 +54,8 @@ struct emu_block {
 
 #define EMU_BC_CHUNK 256 /* blocks per storage chunk */
 struct emu_block_chunk {
+	struct emu_block b[EMU_BC_CHUNK]; /* first: 64-byte blocks on cache lines */
 	struct emu_block_chunk *next;
-	struct emu_block b[EMU_BC_CHUNK];
 };
 
 struct emu_block_cache {
