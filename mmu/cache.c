@@ -37,11 +37,15 @@ static inline void cache_prefetch_set(const struct sa *sa, uint32_t set)
 	__builtin_prefetch(t + sa->ways - 1);
 }
 
-/* Unrolled over the (at most three) levels: the probes and fills inline
- * with each level's set index computed once. */
-uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, uint32_t set0, unsigned *lvl)
+/*
+ * Unrolled over the (at most three) levels, each probed and, on a miss,
+ * filled in one pass (sa_access1).  The levels are independent arrays, so
+ * filling a level before probing the next leaves the state that probing
+ * every level first and filling afterwards would.
+ */
+uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, unsigned *lvl)
 {
-	struct sa *l1 = &m->cache[0].sa, *l2 = &m->cache[1].sa, *l3 = &m->cache[2].sa;
+	struct sa *l2 = &m->cache[1].sa, *l3 = &m->cache[2].sa;
 	unsigned n = m->nr_caches;
 	uint32_t set2 = 0, set3 = 0;
 
@@ -54,23 +58,14 @@ uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, uint32_t set0, unsigned *l
 		set3 = sa_set(l3, line);
 		cache_prefetch_set(l3, set3);
 	}
-	if (n > 1 && sa_lookup(l2, set2, line, line) >= 0) {
-		sa_fill(l1, set0, line);
+	if (n > 1 && sa_access1(l2, set2, line)) {
 		*lvl = 1;
 		return m->cache[1].latency;
 	}
-	if (n > 2 && sa_lookup(l3, set3, line, line) >= 0) {
-		sa_fill(l1, set0, line);
-		sa_fill(l2, set2, line);
+	if (n > 2 && sa_access1(l3, set3, line)) {
 		*lvl = 2;
 		return m->cache[2].latency;
 	}
-	/* DRAM: every level is filled, top down. */
-	sa_fill(l1, set0, line);
-	if (n > 1)
-		sa_fill(l2, set2, line);
-	if (n > 2)
-		sa_fill(l3, set3, line);
-	*lvl = n;
+	*lvl = n; /* DRAM: every level was filled on its miss */
 	return m->cfg.dram_latency;
 }

@@ -303,6 +303,58 @@ MMU_HOT uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
 	return idx;
 }
 
+/* One key (data caches): look key up in set and, on a miss, fill it — the
+ * state sa_lookup(key, key) then (on a miss) sa_fill leave, in one pass over
+ * the set's header for LRU sets of up to 16 ways.  True on a hit.  The
+ * array- and set-MRU shortcuts are skipped: re-touching the set's most
+ * recent way changes no replacement state, so the scan decides the same. */
+MMU_HOT bool sa_access1(struct sa *sa, uint32_t set, uint64_t key)
+{
+	uint32_t ways = sa->ways, base = set * ways, m, inv, way;
+	uint64_t *t = sa->tag + base, *op, order;
+	uint8_t *row;
+	uint32_t *set_mru;
+	uint8_t s;
+
+	if (!sa->nibble) {
+		if (sa_lookup(sa, set, key, key) >= 0)
+			return true;
+		sa_fill(sa, set, key);
+		return false;
+	}
+	row = sa_sig_row(sa, set);
+	op = (uint64_t *)(void *)(row + sa->sig_stride);
+	set_mru = (uint32_t *)(void *)(row + sa->sig_stride + 8);
+	s = sa_sig(sa, key);
+	for (m = sa_sig_match(sa, set, 0, s); m; m &= m - 1) {
+		way = (uint32_t)__builtin_ctz(m);
+		if (t[way] == key) {
+			sa->mru = base + way;
+			if (*set_mru != way) {
+				*set_mru = way;
+				*op = sa_order_touch(*op, way);
+			}
+			return true;
+		}
+	}
+	inv = sa_sig_match(sa, set, 0, 0);
+	order = *op;
+	if (inv) {
+		way = (uint32_t)__builtin_ctz(inv);
+		order = sa_order_touch(order, way);
+	} else { /* full set: the victim is the last nibble (see sa_fill) */
+		way = (uint32_t)(order >> (4 * (ways - 1))) & 15;
+		order = ((order << 4) & sa->order_mask) | way;
+	}
+	sa->evicted = t[way];
+	t[way] = key;
+	*op = order;
+	*set_mru = way;
+	row[way] = s;
+	sa->mru = base + way;
+	return false;
+}
+
 /* ---- TLBs (tlb.c) --------------------------------------------------------
  *
  * Tag layout: vpn << 16 | global << 14 | ps << 12 | pcid, where vpn is the
@@ -501,8 +553,9 @@ int mmu_raise(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned re
               uint32_t ec, struct mmu_fault *fault);
 
 /* cache.c: returns the latency; *lvl = index of the level that hit, nr_caches for DRAM. */
-/* After an L1D miss (nr_caches >= 1; set0: line's L1D set): the lower levels, then the fills. */
-uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, uint32_t set0, unsigned *lvl);
+/* After an L1D miss that already filled the L1D (nr_caches >= 1): the lower
+ * levels, each filled when it misses. */
+uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, unsigned *lvl);
 MMU_HOT uint32_t cache_access(struct mmu *m, uint64_t pa, unsigned *lvl)
 {
 	struct sa *sa = &m->cache[0].sa;
@@ -519,11 +572,11 @@ MMU_HOT uint32_t cache_access(struct mmu *m, uint64_t pa, unsigned *lvl)
 	}
 	m->last_line = line;
 	set = sa_set(sa, line);
-	if (sa_lookup(sa, set, line, line) >= 0) {
+	if (sa_access1(sa, set, line)) {
 		*lvl = 0;
 		return m->cache[0].latency;
 	}
-	return cache_miss_l1d(m, line, set, lvl);
+	return cache_miss_l1d(m, line, lvl);
 }
 int cache_init(struct cache_level *c, const struct mmu_cache_config *cfg, uint64_t seed);
 /* Prefetch the host memory of line's set (signatures and tags) in every
