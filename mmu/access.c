@@ -18,6 +18,16 @@ MMU_HOT bool perm_ok(const struct mmu *m, unsigned perm, enum mmu_access_type ty
 	return (perm & (m->need[type] | m->forbid[type])) == m->need[type];
 }
 
+/* With one region (the common case) every VA is in region 0: no search. */
+MMU_HOT unsigned region_of(const struct mmu *m, uint64_t va)
+{
+	return m->nr_regions > 1 ? mmu_region_of(m, va) : 0;
+}
+MMU_HOT uint8_t page_region(const struct mmu *m, uint64_t va, uint64_t bytes)
+{
+	return m->nr_regions > 1 ? mmu_region_of_page(m, va, bytes) : 0;
+}
+
 static unsigned ent_region(const struct mmu *m, const struct tlb_ent *e, uint64_t va)
 {
 	return e->region == REGION_MIXED ? mmu_region_of(m, va) : e->region;
@@ -25,21 +35,22 @@ static unsigned ent_region(const struct mmu *m, const struct tlb_ent *e, uint64_
 
 /* Walk and fill the STLB and the L1 TLB; *region is va's region. */
 static int walk_fill(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc, unsigned r,
-                     struct tlb_ent *res, unsigned *region, struct mmu_fault *fault)
+                     struct hs_entry *hs, struct tlb_ent *res, unsigned *region,
+                     struct mmu_fault *fault)
 {
 	struct tlb_level *l1 = type == MMU_FETCH ? &m->itlb : &m->dtlb;
 	struct walk_out w;
 	int rc;
 
 	mmu_forget_last(m);
-	rc = mmu_walk(m, va, type, r, pc, &w, fault);
+	rc = mmu_walk(m, va, type, r, hs, pc, &w, fault);
 	if (rc < 0)
 		return rc;
 	res->pa = w.pa;
 	res->perm = w.perm;
 	res->ps = (uint8_t)w.ps;
 	res->global = w.global;
-	res->region = mmu_region_of_page(m, va & ~(mmu_page_bytes(w.ps) - 1), mmu_page_bytes(w.ps));
+	res->region = page_region(m, va & ~(mmu_page_bytes(w.ps) - 1), mmu_page_bytes(w.ps));
 	tlb_fill(&m->stlb, va, m->pcid, w.global, res);
 	tlb_fill(l1, va, m->pcid, w.global, res);
 	*region = r;
@@ -60,7 +71,7 @@ static __attribute__((noinline)) int rewalk(struct mmu *m, uint64_t va, enum mmu
 	mmu_forget_last(m);
 	tlb_invlpg(type == MMU_FETCH ? &m->itlb : &m->dtlb, va, m->pcid);
 	tlb_invlpg(&m->stlb, va, m->pcid);
-	return walk_fill(m, va, type, pc, r, res, region, fault);
+	return walk_fill(m, va, type, pc, r, mmu_hs_get(m, pc), res, region, fault);
 }
 
 /* An L1 TLB miss: the STLB, then a walk. */
@@ -74,7 +85,7 @@ static __attribute__((noinline)) int translate_miss(struct mmu *m, uint64_t va,
 	struct hs_entry *hs;
 	unsigned r;
 
-	r = mmu_region_of(m, va);
+	r = region_of(m, va);
 	m->ctr[r][type == MMU_FETCH ? MMU_C_itlb_misses : MMU_C_dtlb_misses]++;
 	hs = mmu_hs_get(m, pc);
 	if (hs) {
@@ -86,7 +97,11 @@ static __attribute__((noinline)) int translate_miss(struct mmu *m, uint64_t va,
 	e = tlb_lookup(&m->stlb, va, m->pcid);
 	if (!e) {
 		m->ctr[r][MMU_C_stlb_misses]++;
-		return walk_fill(m, va, type, pc, r, res, region, fault);
+		/* The walk counts in the entry found above; a PC without one
+		 * counts a second drop, as a second lookup would. */
+		if (!hs)
+			m->hs_dropped++;
+		return walk_fill(m, va, type, pc, r, hs, res, region, fault);
 	}
 	m->ctr[r][MMU_C_stlb_hits_4k + e->ps]++;
 	m->ctr[r][MMU_C_cycles_stlb] += m->cfg.stlb_latency;

@@ -261,6 +261,26 @@ MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 	return -1;
 }
 
+/* One key (paging-structure caches): sa_lookup(key, key) without the MRU
+ * shortcuts — the scan finds the same way and sa_touch leaves the state of
+ * a re-touched most recent way unchanged. */
+MMU_HOT int sa_lookup1(struct sa *sa, uint32_t set, uint64_t key)
+{
+	const uint64_t *t = sa->tag + set * sa->ways;
+	uint32_t w;
+
+	if (sa->ways <= SA_SCAN_MAX) {
+		for (w = 0; w < sa->ways; w++) {
+			if (t[w] == key) {
+				sa_touch(sa, set, w);
+				return (int)(set * sa->ways + w);
+			}
+		}
+		return -1;
+	}
+	return sa_lookup(sa, set, key, key);
+}
+
 /* Fill set with key; returns the entry index.  The victim is the lowest
  * invalid way, else the policy's choice; sa->evicted gets the old tag. */
 MMU_HOT uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
@@ -410,17 +430,47 @@ int tlb_level_init(struct tlb_level *l, const struct mmu_tlb_level_config *c, ui
 void tlb_level_fini(struct tlb_level *l);
 /* The plain reference path: no MRU shortcuts. */
 struct tlb_ent *tlb_lookup_slow(struct tlb_level *l, uint64_t va, uint16_t pcid);
-/* Insert a translation of page size ps; no-op when no array holds ps. */
-void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool global,
-              const struct tlb_ent *src);
-void tlb_invlpg(struct tlb_level *l, uint64_t va, uint16_t pcid);
-/* Drop entries: all (globals too), or the non-global ones of pcid (pcid < 0: of every PCID). */
-void tlb_flush(struct tlb_level *l, bool globals, int pcid);
 /* The page size a valid TLB tag holds. */
 static inline unsigned tlb_tag_ps(uint64_t tag)
 {
 	return (unsigned)(tag >> 12) & 3;
 }
+/* Recompute the live mask after a valid-entry count left or reached 0. */
+void tlb_update_live(struct tlb_level *l);
+MMU_HOT uint32_t tlb_set(const struct sa *sa, uint64_t key)
+{
+	return sa_set(sa, key >> 16);
+}
+/* Insert a translation of page size ps; no-op when no array holds ps.
+ * Inline: two fills follow every walk. */
+MMU_HOT void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool global,
+                      const struct tlb_ent *src)
+{
+	int ai = l->fill[src->ps];
+	unsigned ps = l->fill_ps[src->ps];
+	struct tlb_array *a;
+	uint64_t k;
+	uint32_t idx;
+
+	if (ai < 0)
+		return;
+	a = &l->a[ai];
+	k = tlb_key(va, (enum mmu_page_size)ps);
+	idx = sa_fill(&a->sa, tlb_set(&a->sa, k), k | (global ? TLB_GLOBAL : pcid));
+	if (a->sa.evicted != SA_INVALID && !--a->nr_valid[tlb_tag_ps(a->sa.evicted)])
+		tlb_update_live(l);
+	if (!a->nr_valid[ps]++)
+		tlb_update_live(l);
+	a->ent[idx] = *src;
+	if (ps != src->ps) { /* fractured: the smaller page of src that holds va */
+		uint64_t off = va & (mmu_page_bytes((enum mmu_page_size)src->ps) - 1);
+		a->ent[idx].ps = (uint8_t)ps;
+		a->ent[idx].pa = src->pa + (off & ~(mmu_page_bytes((enum mmu_page_size)ps) - 1));
+	}
+}
+void tlb_invlpg(struct tlb_level *l, uint64_t va, uint16_t pcid);
+/* Drop entries: all (globals too), or the non-global ones of pcid (pcid < 0: of every PCID). */
+void tlb_flush(struct tlb_level *l, bool globals, int pcid);
 int tlb_level_check(const struct tlb_level *l, const char *name, unsigned nr_regions,
                     struct vmemsim_err *err);
 
@@ -541,8 +591,10 @@ struct walk_out {
 	uint8_t perm;
 	bool global;
 };
-int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned region, uint64_t pc,
-             struct walk_out *out, struct mmu_fault *fault);
+/* hs: pc's hot-spot entry (mmu_hs_get, made by the caller), NULL if the
+ * table had no room; the walk counts itself there. */
+int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned region,
+             struct hs_entry *hs, uint64_t pc, struct walk_out *out, struct mmu_fault *fault);
 /* The #PF error code for an access of this type with rights perm (0: allowed). */
 uint32_t mmu_perm_fault(const struct mmu *m, unsigned perm, enum mmu_access_type type);
 uint32_t mmu_fault_bits(const struct mmu *m, enum mmu_access_type type);

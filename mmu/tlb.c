@@ -97,11 +97,6 @@ static uint32_t tlb_live_mask(const struct tlb_level *l)
 	return live;
 }
 
-static inline uint32_t tlb_set(const struct tlb_array *a, uint64_t key)
-{
-	return sa_set(&a->sa, key >> 16);
-}
-
 struct tlb_ent *tlb_lookup_slow(struct tlb_level *l, uint64_t va, uint16_t pcid)
 {
 	unsigned i, j;
@@ -110,7 +105,8 @@ struct tlb_ent *tlb_lookup_slow(struct tlb_level *l, uint64_t va, uint16_t pcid)
 		struct tlb_array *a = &l->a[i];
 		for (j = 0; j < a->nps; j++) {
 			uint64_t k = tlb_key(va, (enum mmu_page_size)a->ps[j]);
-			int idx = sa_lookup_slow(&a->sa, tlb_set(a, k), k | pcid, k | TLB_GLOBAL);
+			int idx =
+			    sa_lookup_slow(&a->sa, tlb_set(&a->sa, k), k | pcid, k | TLB_GLOBAL);
 			if (idx >= 0)
 				return &a->ent[idx];
 		}
@@ -118,30 +114,9 @@ struct tlb_ent *tlb_lookup_slow(struct tlb_level *l, uint64_t va, uint16_t pcid)
 	return NULL;
 }
 
-void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool global,
-              const struct tlb_ent *src)
+void tlb_update_live(struct tlb_level *l)
 {
-	int ai = l->fill[src->ps];
-	unsigned ps = l->fill_ps[src->ps];
-	struct tlb_array *a;
-	uint64_t k;
-	uint32_t idx;
-
-	if (ai < 0)
-		return;
-	a = &l->a[ai];
-	k = tlb_key(va, (enum mmu_page_size)ps);
-	idx = sa_fill(&a->sa, tlb_set(a, k), k | (global ? TLB_GLOBAL : pcid));
-	if (a->sa.evicted != SA_INVALID && !--a->nr_valid[tlb_tag_ps(a->sa.evicted)])
-		l->live = tlb_live_mask(l);
-	if (!a->nr_valid[ps]++)
-		l->live = tlb_live_mask(l);
-	a->ent[idx] = *src;
-	if (ps != src->ps) { /* fractured: the smaller page of src that holds va */
-		uint64_t off = va & (mmu_page_bytes((enum mmu_page_size)src->ps) - 1);
-		a->ent[idx].ps = (uint8_t)ps;
-		a->ent[idx].pa = src->pa + (off & ~(mmu_page_bytes((enum mmu_page_size)ps) - 1));
-	}
+	l->live = tlb_live_mask(l);
 }
 
 static void tlb_drop(struct tlb_level *l, struct tlb_array *a, uint32_t e)
@@ -159,7 +134,7 @@ void tlb_invlpg(struct tlb_level *l, uint64_t va, uint16_t pcid)
 		struct tlb_array *a = &l->a[i];
 		for (j = 0; j < a->nps; j++) {
 			uint64_t k = tlb_key(va, (enum mmu_page_size)a->ps[j]);
-			uint32_t set = tlb_set(a, k), w;
+			uint32_t set = tlb_set(&a->sa, k), w;
 			for (w = 0; w < a->sa.ways; w++) {
 				uint64_t t = a->sa.tag[set * a->sa.ways + w];
 				if (t == (k | pcid) || t == (k | TLB_GLOBAL))

@@ -74,7 +74,8 @@ void mmu_recompute_masks(struct mmu *m)
 	mmu_compute_masks(m, m->need, m->forbid);
 }
 
-static uint64_t rsvd_bits(const struct mmu *m, unsigned level, uint64_t e)
+/* Inline: called for every entry a walk reads. */
+MMU_HOT uint64_t rsvd_bits(const struct mmu *m, unsigned level, uint64_t e)
 {
 	uint64_t r = m->rsvd_hi | (m->cfg.efer_nxe ? 0 : PTE_NX);
 
@@ -87,7 +88,7 @@ static uint64_t rsvd_bits(const struct mmu *m, unsigned level, uint64_t e)
 	return e & r;
 }
 
-static unsigned entry_perm(const struct mmu *m, uint64_t e)
+MMU_HOT unsigned entry_perm(const struct mmu *m, uint64_t e)
 {
 	return PERM_D | ((e & PTE_RW) ? PERM_W : 0) | ((e & PTE_US) ? PERM_U : 0) |
 	       ((m->cfg.efer_nxe && (e & PTE_NX)) ? 0 : PERM_X);
@@ -154,7 +155,7 @@ static unsigned walk_pwc_probe(struct mmu *m, uint64_t va, uint64_t *ctr, uint64
 		if (!p->present)
 			continue;
 		k = pwc_key(va, l, m->pcid);
-		idx = sa_lookup(&p->sa, sa_set(&p->sa, k >> 12), k, k);
+		idx = sa_lookup1(&p->sa, sa_set(&p->sa, k >> 12), k);
 		if (idx >= 0) {
 			ctr[MMU_C_pwc_hits_pml5e + (5 - l)]++;
 			*table = p->val[idx] & PTE_ADDR_MASK;
@@ -193,13 +194,12 @@ static void walk_commit(struct mmu *m, uint64_t va, enum mmu_access_type type, s
 	}
 }
 
-int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned region, uint64_t pc,
-             struct walk_out *out, struct mmu_fault *fault)
+int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned region,
+             struct hs_entry *hs, uint64_t pc, struct walk_out *out, struct mmu_fault *fault)
 {
 	uint64_t *ctr = m->ctr[region], table = m->root, cycles = 0;
 	unsigned perm = PERM_W | PERM_U | PERM_X | PERM_D, top, level, n = 0, lvl;
 	struct walk_step s[5];
-	struct hs_entry *hs;
 	uint32_t ec;
 
 	ctr[MMU_C_walks]++;
@@ -235,9 +235,13 @@ int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned reg
 			break;
 		table = e & PTE_ADDR_MASK;
 	}
-	ec = mmu_perm_fault(m, perm, type);
-	if (ec)
-		goto fault;
+	/* perm holds PERM_D, so the TLB-hit masks decide as mmu_perm_fault
+	 * does (mmu.c invariant 3); only a refusal needs the error code. */
+	if ((perm & (m->need[type] | m->forbid[type])) != m->need[type]) {
+		ec = mmu_perm_fault(m, perm, type);
+		if (ec)
+			goto fault;
+	}
 	walk_commit(m, va, type, s, n, top);
 	out->ps = pt_level_ps(level);
 	out->pa = pt_leaf_addr(s[n - 1].e, out->ps);
@@ -245,7 +249,6 @@ int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned reg
 	out->global = (s[n - 1].e & PTE_G) != 0;
 	out->cycles = cycles;
 	ctr[MMU_C_walks_4k + out->ps]++;
-	hs = mmu_hs_get(m, pc);
 	if (hs) {
 		hs->walks++;
 		hs->walk_cycles += cycles;
@@ -253,7 +256,6 @@ int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned reg
 	return 0;
 fault:
 	ctr[MMU_C_walks_faulted]++;
-	hs = mmu_hs_get(m, pc);
 	if (hs) {
 		hs->walks++;
 		hs->walk_cycles += cycles;
