@@ -131,6 +131,15 @@ static inline uint32_t *sa_set_mru(const struct sa *sa, uint32_t set)
 	return (uint32_t *)(void *)(sa_sig_row(sa, set) + sa->sig_stride + 8);
 }
 
+/* A set of up to 16 ways (every nibble-LRU set) has a 32-byte header:
+ * signatures at 0, order word at 16, set_mru at 24.  The hot paths use
+ * these constants instead of reading the strides. */
+#define SA_SMALL_WAYS 16
+static inline uint8_t *sa_small_row(const struct sa *sa, uint32_t set)
+{
+	return sa->hdr + (size_t)set * 32;
+}
+
 int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, uint64_t seed);
 void sa_fini(struct sa *sa);
 /* The victim of a fill in the general case (any policy and way count). */
@@ -179,17 +188,17 @@ MMU_HOT uint64_t sa_order_touch(uint64_t order, uint32_t way)
 MMU_HOT void sa_touch(struct sa *sa, uint32_t set, uint32_t way)
 {
 	/* Header fields read once: the byte stores below may alias *sa. */
-	uint8_t *row = sa_sig_row(sa, set);
-	uint32_t sig_stride = sa->sig_stride;
-	uint32_t *set_mru = (uint32_t *)(void *)(row + sig_stride + 8);
 	bool nibble = sa->nibble;
+	uint8_t *row = nibble ? sa_small_row(sa, set) : sa_sig_row(sa, set);
+	uint32_t sig_stride = nibble ? 16 : sa->sig_stride;
+	uint32_t *set_mru = (uint32_t *)(void *)(row + sig_stride + 8);
 
 	sa->mru = set * sa->ways + way;
 	if (*set_mru == way)
 		return; /* already the most recent: no state changes */
 	*set_mru = way;
 	if (nibble) {
-		uint64_t *order = (uint64_t *)(void *)(row + sig_stride);
+		uint64_t *order = (uint64_t *)(void *)(row + 16);
 		*order = sa_order_touch(*order, way);
 	} else if (sa->repl != MMU_REPL_RANDOM) {
 		sa_touch_slow(sa, set, way);
@@ -223,6 +232,21 @@ MMU_HOT uint32_t sa_sig_match(const struct sa *sa, uint32_t set, uint32_t from, 
 #endif
 }
 
+/* sa_sig_match(sa, set, 0, s) of a set of up to 16 ways, row its header. */
+MMU_HOT uint32_t sa_small_match(const struct sa *sa, const uint8_t *row, uint8_t s)
+{
+#if defined(__SSE2__)
+	__m128i v = _mm_load_si128((const __m128i *)(const void *)row);
+	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)s))) &
+	       sa->first_mask;
+#else
+	uint32_t m = 0, w;
+	for (w = 0; w < sa->ways; w++)
+		m |= (uint32_t)(row[w] == s) << w;
+	return m;
+#endif
+}
+
 /* Find k1 or k2 in set; on a hit update replacement state.  -1 on a miss. */
 MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 {
@@ -247,6 +271,17 @@ MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 	if (t[w] == k1 || t[w] == k2)
 		return (int)(base + w);
 	s = sa_sig(sa, k1);
+	if (sa->ways <= SA_SMALL_WAYS) { /* one 16-byte signature row */
+		uint32_t m = sa_small_match(sa, sa_small_row(sa, set), s);
+		for (; m; m &= m - 1) {
+			w = (uint32_t)__builtin_ctz(m);
+			if (t[w] == k1 || t[w] == k2) {
+				sa_touch(sa, set, w);
+				return (int)(base + w);
+			}
+		}
+		return -1;
+	}
 	for (from = 0; from < sa->ways; from += 16) {
 		uint32_t m = sa_sig_match(sa, set, from, s);
 		while (m) {
@@ -290,10 +325,10 @@ MMU_HOT uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
 	uint64_t *tag = sa->tag;
 
 	if (sa->nibble) { /* LRU, up to 16 ways: the common case, inline */
-		uint8_t *row = sa_sig_row(sa, set);
-		uint64_t *op = (uint64_t *)(void *)(row + sa->sig_stride);
-		uint32_t *set_mru = (uint32_t *)(void *)(row + sa->sig_stride + 8);
-		uint32_t inv = sa_sig_match(sa, set, 0, 0);
+		uint8_t *row = sa_small_row(sa, set);
+		uint64_t *op = (uint64_t *)(void *)(row + 16);
+		uint32_t *set_mru = (uint32_t *)(void *)(row + 24);
+		uint32_t inv = sa_small_match(sa, row, 0);
 		uint64_t order = *op;
 
 		if (inv) {
@@ -342,11 +377,11 @@ MMU_HOT bool sa_access1(struct sa *sa, uint32_t set, uint64_t key)
 		sa_fill(sa, set, key);
 		return false;
 	}
-	row = sa_sig_row(sa, set);
-	op = (uint64_t *)(void *)(row + sa->sig_stride);
-	set_mru = (uint32_t *)(void *)(row + sa->sig_stride + 8);
+	row = sa_small_row(sa, set);
+	op = (uint64_t *)(void *)(row + 16);
+	set_mru = (uint32_t *)(void *)(row + 24);
 	s = sa_sig(sa, key);
-	for (m = sa_sig_match(sa, set, 0, s); m; m &= m - 1) {
+	for (m = sa_small_match(sa, row, s); m; m &= m - 1) {
 		way = (uint32_t)__builtin_ctz(m);
 		if (t[way] == key) {
 			sa->mru = base + way;
@@ -357,7 +392,7 @@ MMU_HOT bool sa_access1(struct sa *sa, uint32_t set, uint64_t key)
 			return true;
 		}
 	}
-	inv = sa_sig_match(sa, set, 0, 0);
+	inv = sa_small_match(sa, row, 0);
 	order = *op;
 	if (inv) {
 		way = (uint32_t)__builtin_ctz(inv);
