@@ -81,6 +81,13 @@ int mmu_check(const struct mmu *m, struct vmemsim_err *err)
 			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
 			                    "access-rights masks out of date for CPL %u", m->cpl);
 	}
+	{
+		uint64_t rsvd[6][2], nx_mask;
+		mmu_compute_walk_masks(m, rsvd, &nx_mask);
+		if (memcmp(rsvd, m->rsvd, sizeof(rsvd)) || nx_mask != m->nx_mask)
+			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
+			                    "reserved-bit masks out of date");
+	}
 	if (!m->cfg.cr4_pcide && m->pcid)
 		return vmemsim_errf(err, VMEMSIM_ECORRUPT, "PCID %u without CR4.PCIDE", m->pcid);
 	return 0;

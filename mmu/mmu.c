@@ -8,7 +8,8 @@
  *  (2) pcid == 0 unless cfg.cr4_pcide;
  *  (3) need/forbid match (cpl, cr0_wp, cr4_smep, cr4_smap) — recomputed on
  *      every change of either;
- *  (4) every structure was allocated at create; nothing allocates later.
+ *  (4) every structure was allocated at create; nothing allocates later;
+ *  (5) rsvd/nx_mask match rsvd_hi and the configuration (set at create).
  * Seeds for random replacement: TLB array i of a level gets seed + i, the
  * PWC of level l seed + 8 + l, data-cache level k (0 L1D, 1 L2, 2 LLC)
  * seed + 16 + k; a zero state is replaced by 0x9e3779b97f4a7c15.
@@ -99,6 +100,7 @@ int mmu_create(struct mmu **out, const struct mmu_config *cfg, struct mmu_phys *
 	m->retire_page = ~0ull;
 	mmu_forget_last(m);
 	m->rsvd_hi = PTE_ADDR_MASK & ~((1ull << cfg->maxphyaddr) - 1);
+	mmu_compute_walk_masks(m, m->rsvd, &m->nx_mask);
 	m->ctr = calloc(MMU_MAX_REGIONS, sizeof(*m->ctr));
 	m->hs = calloc(HS_CAPACITY, sizeof(*m->hs));
 	rc = (!m->ctr || !m->hs) ? VMEMSIM_ENOMEM : 0;

@@ -608,7 +608,9 @@ struct mmu {
 	struct pwc pwc[6];
 	bool has_pwc;
 	unsigned cpl;
-	uint64_t rsvd_hi; /* PTE address bits >= maxphyaddr */
+	uint64_t rsvd_hi;    /* PTE address bits >= maxphyaddr */
+	uint64_t rsvd[6][2]; /* reserved bits of an entry at level l, [its PS bit] */
+	uint64_t nx_mask;    /* PTE_NX with EFER.NXE, else 0 */
 	struct hs_entry *hs;
 	uint64_t hs_dropped;
 	unsigned nr_regions;
@@ -634,6 +636,8 @@ int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned reg
 uint32_t mmu_perm_fault(const struct mmu *m, unsigned perm, enum mmu_access_type type);
 uint32_t mmu_fault_bits(const struct mmu *m, enum mmu_access_type type);
 void mmu_recompute_masks(struct mmu *m);
+/* The walk's reserved-bit table and NX mask for m's configuration. */
+void mmu_compute_walk_masks(const struct mmu *m, uint64_t rsvd[6][2], uint64_t *nx_mask);
 void mmu_compute_masks(const struct mmu *m, uint8_t need[3], uint8_t forbid[3]);
 /* Count a fault in region and fill *fault (may be NULL); returns VMEMSIM_EFAULT. */
 int mmu_raise(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned region, uint64_t pc,

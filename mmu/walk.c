@@ -74,8 +74,7 @@ void mmu_recompute_masks(struct mmu *m)
 	mmu_compute_masks(m, m->need, m->forbid);
 }
 
-/* Inline: called for every entry a walk reads. */
-MMU_HOT uint64_t rsvd_bits(const struct mmu *m, unsigned level, uint64_t e)
+static uint64_t rsvd_bits(const struct mmu *m, unsigned level, uint64_t e)
 {
 	uint64_t r = m->rsvd_hi | (m->cfg.efer_nxe ? 0 : PTE_NX);
 
@@ -88,10 +87,30 @@ MMU_HOT uint64_t rsvd_bits(const struct mmu *m, unsigned level, uint64_t e)
 	return e & r;
 }
 
+void mmu_compute_walk_masks(const struct mmu *m, uint64_t rsvd[6][2], uint64_t *nx_mask)
+{
+	unsigned l;
+
+	/* An entry without PS has no PS bit to test: its row may drop it. */
+	rsvd[0][0] = rsvd[0][1] = 0;
+	for (l = 1; l <= 5; l++) {
+		rsvd[l][0] = rsvd_bits(m, l, ~PTE_PS);
+		rsvd[l][1] = rsvd_bits(m, l, ~0ull);
+	}
+	*nx_mask = m->cfg.efer_nxe ? PTE_NX : 0;
+}
+
+/* rsvd_bits() from the table: one load instead of the case analysis. */
+MMU_HOT uint64_t rsvd_bits_fast(const struct mmu *m, unsigned level, uint64_t e)
+{
+	return e & m->rsvd[level][(e & PTE_PS) >> 7];
+}
+
+_Static_assert(PTE_RW >> 1 == PERM_W && PTE_US >> 1 == PERM_U, "RW and US map onto PERM_W/U");
+
 MMU_HOT unsigned entry_perm(const struct mmu *m, uint64_t e)
 {
-	return PERM_D | ((e & PTE_RW) ? PERM_W : 0) | ((e & PTE_US) ? PERM_U : 0) |
-	       ((m->cfg.efer_nxe && (e & PTE_NX)) ? 0 : PERM_X);
+	return PERM_D | (unsigned)((e >> 1) & (PERM_W | PERM_U)) | ((e & m->nx_mask) ? 0 : PERM_X);
 }
 
 static inline uint64_t pwc_key(uint64_t va, unsigned level, uint16_t pcid)
@@ -225,7 +244,7 @@ int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned reg
 			ec = mmu_fault_bits(m, type);
 			goto fault;
 		}
-		if (rsvd_bits(m, level, e)) {
+		if (rsvd_bits_fast(m, level, e)) {
 			ec = PF_RSVD | PF_P | mmu_fault_bits(m, type);
 			goto fault;
 		}
