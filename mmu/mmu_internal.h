@@ -79,8 +79,9 @@ static inline bool pt_table_in_phys(const struct mmu_phys *phys, uint64_t table)
  *     ways compares 16 signatures at once and reads only the tags whose
  *     signature matches, so a miss in a 16-way LLC set touches its 32-byte
  *     header instead of 128 bytes of tags (smaller sets scan their tags).
- *     The signature of a key hashes (key >> sig_shift) & ~sig_clear: bits
- *     the two keys of a lookup may differ in (PCID, global bit) are left out.
+ *     The signature of a key hashes key & sig_keep, which clears the bits
+ *     below sig_shift and sig_clear << sig_shift: bits the two keys of a
+ *     lookup may differ in (PCID, global bit) are left out.
  *   - mru is the entry touched last in the whole array and set_mru the way
  *     touched last in its set (way 0 at start: the initial LRU/PLRU state
  *     ranks way 0 most recent, so this holds from the start).  Re-touching
@@ -112,7 +113,7 @@ struct sa {
 	uint8_t *hdr;
 	uint32_t hdr_stride, sig_stride; /* sig_stride: ways rounded up to 16 */
 	uint8_t sig_shift;
-	uint64_t sig_clear, sig_keep; /* sig_keep = ~sig_clear */
+	uint64_t sig_clear, sig_keep; /* the key bits a signature hashes */
 	uint32_t first_mask;          /* the ways of the first 16-way chunk */
 };
 
@@ -146,7 +147,8 @@ void sa_fini(struct sa *sa);
 uint32_t sa_victim_slow(struct sa *sa, uint32_t set);
 void sa_invalidate_all(struct sa *sa);
 void sa_invalidate(struct sa *sa, uint32_t idx);
-/* Which key bits the signature ignores (default: none). */
+/* Which key bits the signature ignores (default: none): those below shift
+ * (< 64) and clear << shift.  Before the first fill. */
 void sa_set_sig_key(struct sa *sa, unsigned shift, uint64_t clear);
 /* The plain reference lookup: scan, then update replacement state. */
 int sa_lookup_slow(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2);
@@ -207,7 +209,7 @@ MMU_HOT void sa_touch(struct sa *sa, uint32_t set, uint32_t way)
 
 MMU_HOT uint8_t sa_sig(const struct sa *sa, uint64_t key)
 {
-	uint64_t h = (((key >> sa->sig_shift) & sa->sig_keep) * 0x9e3779b97f4a7c15ull) >> 56;
+	uint64_t h = ((key & sa->sig_keep) * 0x9e3779b97f4a7c15ull) >> 56;
 
 	return h ? (uint8_t)h : 1;
 }
@@ -484,7 +486,7 @@ MMU_HOT void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool glob
 	int ai = l->fill[src->ps];
 	unsigned ps = l->fill_ps[src->ps];
 	struct tlb_array *a;
-	uint64_t k;
+	uint64_t k, old;
 	uint32_t idx;
 
 	if (ai < 0)
@@ -492,10 +494,15 @@ MMU_HOT void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool glob
 	a = &l->a[ai];
 	k = tlb_key(va, (enum mmu_page_size)ps);
 	idx = sa_fill(&a->sa, tlb_set(&a->sa, k), k | (global ? TLB_GLOBAL : pcid));
-	if (a->sa.evicted != SA_INVALID && !--a->nr_valid[tlb_tag_ps(a->sa.evicted)])
-		tlb_update_live(l);
-	if (!a->nr_valid[ps]++)
-		tlb_update_live(l);
+	old = a->sa.evicted;
+	/* Replacing an entry of the same size leaves every count, so the
+	 * live mask (a function of the counts), as it was. */
+	if (old == SA_INVALID || tlb_tag_ps(old) != ps) {
+		if (old != SA_INVALID && !--a->nr_valid[tlb_tag_ps(old)])
+			tlb_update_live(l);
+		if (!a->nr_valid[ps]++)
+			tlb_update_live(l);
+	}
 	a->ent[idx] = *src;
 	if (ps != src->ps) { /* fractured: the smaller page of src that holds va */
 		uint64_t off = va & (mmu_page_bytes((enum mmu_page_size)src->ps) - 1);

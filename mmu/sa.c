@@ -128,7 +128,9 @@ void sa_set_sig_key(struct sa *sa, unsigned shift, uint64_t clear)
 {
 	sa->sig_shift = (uint8_t)shift;
 	sa->sig_clear = clear;
-	sa->sig_keep = ~clear;
+	/* A mask, not a shift, on the hot path: the multiplicative hash
+	 * mixes the kept bits wherever they sit. */
+	sa->sig_keep = ~((1ull << shift) - 1) & ~(clear << shift);
 }
 
 /*
