@@ -34,9 +34,9 @@ static unsigned ent_region(const struct mmu *m, const struct tlb_ent *e, uint64_
 }
 
 /* Walk and fill the STLB and the L1 TLB; *region is va's region. */
-static int walk_fill(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc, unsigned r,
-                     struct hs_entry *hs, struct tlb_ent *res, unsigned *region,
-                     struct mmu_fault *fault)
+MMU_HOT int walk_fill(struct mmu *m, uint64_t va, enum mmu_access_type type, uint64_t pc,
+                      unsigned r, struct hs_entry *hs, struct tlb_ent *res, unsigned *region,
+                      struct mmu_fault *fault)
 {
 	struct tlb_level *l1 = type == MMU_FETCH ? &m->itlb : &m->dtlb;
 	struct walk_out w;

@@ -269,12 +269,14 @@ MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 		}
 		return -1;
 	}
-	w = *sa_set_mru(sa, set);
-	if (t[w] == k1 || t[w] == k2)
-		return (int)(base + w);
-	s = sa_sig(sa, k1);
 	if (sa->ways <= SA_SMALL_WAYS) { /* one 16-byte signature row */
-		uint32_t m = sa_small_match(sa, sa_small_row(sa, set), s);
+		const uint8_t *row = sa_small_row(sa, set);
+		uint32_t m;
+
+		w = *(const uint32_t *)(const void *)(row + 24); /* set_mru */
+		if (t[w] == k1 || t[w] == k2)
+			return (int)(base + w);
+		m = sa_small_match(sa, row, sa_sig(sa, k1));
 		for (; m; m &= m - 1) {
 			w = (uint32_t)__builtin_ctz(m);
 			if (t[w] == k1 || t[w] == k2) {
@@ -284,6 +286,10 @@ MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 		}
 		return -1;
 	}
+	w = *sa_set_mru(sa, set);
+	if (t[w] == k1 || t[w] == k2)
+		return (int)(base + w);
+	s = sa_sig(sa, k1);
 	for (from = 0; from < sa->ways; from += 16) {
 		uint32_t m = sa_sig_match(sa, set, from, s);
 		while (m) {
