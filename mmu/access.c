@@ -125,8 +125,7 @@ MMU_HOT void data_access(struct mmu *m, uint64_t *ctr, uint64_t pa, uint32_t siz
 		unsigned lvl;
 		uint32_t lat = cache_access(m, line << 6, &lvl);
 
-		ctr[lvl < m->nr_caches ? MMU_C_l1d_hits + m->cache[lvl].kind
-		                       : MMU_C_dram_accesses]++;
+		ctr[m->data_ctr[lvl]]++;
 		ctr[MMU_C_cycles_mem] += lat - m->l1d_latency;
 		if (line == last)
 			break;

@@ -88,6 +88,13 @@ int mmu_check(const struct mmu *m, struct vmemsim_err *err)
 			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
 			                    "reserved-bit masks out of date");
 	}
+	{
+		uint8_t data_ctr[4], pte_ctr[4];
+		mmu_compute_level_ctrs(m, data_ctr, pte_ctr);
+		if (memcmp(data_ctr, m->data_ctr, 4) || memcmp(pte_ctr, m->pte_ctr, 4))
+			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
+			                    "per-level hit counters out of date");
+	}
 	if (!m->cfg.cr4_pcide && m->pcid)
 		return vmemsim_errf(err, VMEMSIM_ECORRUPT, "PCID %u without CR4.PCIDE", m->pcid);
 	return 0;

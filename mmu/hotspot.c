@@ -7,11 +7,9 @@
  */
 #include "mmu_internal.h"
 
-#define HS_PROBES 32
-
-struct hs_entry *mmu_hs_get(struct mmu *m, uint64_t pc)
+struct hs_entry *mmu_hs_get_slow(struct mmu *m, uint64_t pc)
 {
-	uint32_t i = (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> 52) & (HS_CAPACITY - 1), n;
+	uint32_t i = hs_slot(pc), n;
 
 	for (n = 0; n < HS_PROBES; n++, i = (i + 1) & (HS_CAPACITY - 1)) {
 		struct hs_entry *e = &m->hs[i];

@@ -9,7 +9,8 @@
  *  (3) need/forbid match (cpl, cr0_wp, cr4_smep, cr4_smap) — recomputed on
  *      every change of either;
  *  (4) every structure was allocated at create; nothing allocates later;
- *  (5) rsvd/nx_mask match rsvd_hi and the configuration (set at create).
+ *  (5) rsvd/nx_mask match rsvd_hi and the configuration, data_ctr/pte_ctr
+ *      the present cache levels (set at create).
  * Seeds for random replacement: TLB array i of a level gets seed + i, the
  * PWC of level l seed + 8 + l, data-cache level k (0 L1D, 1 L2, 2 LLC)
  * seed + 16 + k; a zero state is replaced by 0x9e3779b97f4a7c15.
@@ -59,6 +60,19 @@ static int mmu_alloc_pwcs(struct mmu *m)
 	return 0;
 }
 
+void mmu_compute_level_ctrs(const struct mmu *m, uint8_t data_ctr[4], uint8_t pte_ctr[4])
+{
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		bool dram = i >= m->nr_caches;
+		data_ctr[i] =
+		    (uint8_t)(dram ? MMU_C_dram_accesses : MMU_C_l1d_hits + m->cache[i].kind);
+		pte_ctr[i] =
+		    (uint8_t)(dram ? MMU_C_pte_dram : MMU_C_pte_l1d_hits + m->cache[i].kind);
+	}
+}
+
 static int mmu_alloc_caches(struct mmu *m)
 {
 	const struct mmu_cache_config *c[3] = {&m->cfg.l1d, &m->cfg.l2, &m->cfg.llc};
@@ -76,6 +90,7 @@ static int mmu_alloc_caches(struct mmu *m)
 		m->nr_caches++;
 	}
 	m->l1d_latency = m->cfg.l1d.size ? m->cfg.l1d.latency : 0;
+	mmu_compute_level_ctrs(m, m->data_ctr, m->pte_ctr);
 	return 0;
 }
 

@@ -613,6 +613,9 @@ struct mmu {
 	uint8_t need[3], forbid[3]; /* PERM_* fast-path masks per access type */
 	uint32_t l1d_latency;
 	unsigned nr_caches; /* present levels, packed at cache[0..] */
+	/* The counter of a data access / PTE read served by present level lvl
+	 * (index nr_caches: DRAM), so the hot paths skip the kind lookup. */
+	uint8_t data_ctr[4], pte_ctr[4];
 	struct tlb_level itlb, dtlb, stlb;
 	struct cache_level cache[3];
 	uint64_t (*ctr)[MMU_NR_COUNTERS]; /* [MMU_MAX_REGIONS] */
@@ -649,6 +652,8 @@ int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned reg
 uint32_t mmu_perm_fault(const struct mmu *m, unsigned perm, enum mmu_access_type type);
 uint32_t mmu_fault_bits(const struct mmu *m, enum mmu_access_type type);
 void mmu_recompute_masks(struct mmu *m);
+/* mmu.c: data_ctr/pte_ctr for m's cache levels. */
+void mmu_compute_level_ctrs(const struct mmu *m, uint8_t data_ctr[4], uint8_t pte_ctr[4]);
 /* The walk's reserved-bit table and NX mask for m's configuration. */
 void mmu_compute_walk_masks(const struct mmu *m, uint64_t rsvd[6][2], uint64_t *nx_mask);
 void mmu_compute_masks(const struct mmu *m, uint8_t need[3], uint8_t forbid[3]);
@@ -697,7 +702,20 @@ static inline void mmu_forget_last(struct mmu *m)
 unsigned mmu_region_of(const struct mmu *m, uint64_t va);
 uint8_t mmu_region_of_page(const struct mmu *m, uint64_t va, uint64_t bytes);
 
-/* hotspot.c */
-struct hs_entry *mmu_hs_get(struct mmu *m, uint64_t pc);
+/* hotspot.c: pc's entry, inserted if new; NULL (counted in hs_dropped)
+ * when no slot within HS_PROBES of its home is free. */
+#define HS_PROBES 32
+static inline uint32_t hs_slot(uint64_t pc)
+{
+	return (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> 52) & (HS_CAPACITY - 1);
+}
+struct hs_entry *mmu_hs_get_slow(struct mmu *m, uint64_t pc);
+/* Inline: the PC found in its home slot, the common case of a hot spot. */
+MMU_HOT struct hs_entry *mmu_hs_get(struct mmu *m, uint64_t pc)
+{
+	struct hs_entry *e = &m->hs[hs_slot(pc)];
+
+	return e->used && e->pc == pc ? e : mmu_hs_get_slow(m, pc);
+}
 
 #endif /* VMEMSIM_MMU_INTERNAL_H */

@@ -234,8 +234,7 @@ int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned reg
 		/* Start the host load of the entry while the cache model runs. */
 		__builtin_prefetch(mmu_phys_ptr(m->phys, pte_pa));
 		lat = cache_access(m, pte_pa, &lvl);
-		ctr[lvl < m->nr_caches ? MMU_C_pte_l1d_hits + m->cache[lvl].kind
-		                       : MMU_C_pte_dram]++;
+		ctr[m->pte_ctr[lvl]]++;
 		ctr[MMU_C_pte_reads_l5 + (5 - level)]++;
 		ctr[MMU_C_cycles_walk] += lat;
 		cycles += lat;
