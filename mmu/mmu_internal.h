@@ -368,7 +368,8 @@ MMU_HOT uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
 
 /* One key (data caches): look key up in set and, on a miss, fill it — the
  * state sa_lookup(key, key) then (on a miss) sa_fill leave, in one pass over
- * the set's header for LRU sets of up to 16 ways.  True on a hit.  The
+ * the set's header for LRU sets of up to 16 ways (evicted, which only TLB
+ * fills read, is left alone).  True on a hit.  The
  * array- and set-MRU shortcuts are skipped: re-touching the set's most
  * recent way changes no replacement state, so the scan decides the same. */
 MMU_HOT bool sa_access1(struct sa *sa, uint32_t set, uint64_t key)
@@ -409,8 +410,7 @@ MMU_HOT bool sa_access1(struct sa *sa, uint32_t set, uint64_t key)
 		way = (uint32_t)(order >> (4 * (ways - 1))) & 15;
 		order = ((order << 4) & sa->order_mask) | way;
 	}
-	sa->evicted = t[way];
-	t[way] = key;
+	t[way] = key; /* evicted is left alone: only TLB fills read it */
 	*op = order;
 	*set_mru = way;
 	row[way] = s;

@@ -158,9 +158,16 @@ struct walk_step {
 	unsigned perm; /* combined down to this entry */
 };
 
-/* Step 1: returns the level to read first; sets *table and *perm. */
+/* The key and set of each level's PWC probe, kept for the fills. */
+struct walk_pwc_keys {
+	uint64_t key[6];
+	uint32_t set[6];
+};
+
+/* Step 1: returns the level to read first; sets *table and *perm, and
+ * pk's entries of the levels probed (every level below the one returned + 1). */
 static unsigned walk_pwc_probe(struct mmu *m, uint64_t va, uint64_t *ctr, uint64_t *table,
-                               unsigned *perm, uint64_t *cycles)
+                               unsigned *perm, uint64_t *cycles, struct walk_pwc_keys *pk)
 {
 	unsigned l;
 
@@ -174,7 +181,9 @@ static unsigned walk_pwc_probe(struct mmu *m, uint64_t va, uint64_t *ctr, uint64
 		if (!p->present)
 			continue;
 		k = pwc_key(va, l, m->pcid);
-		idx = sa_lookup1(&p->sa, sa_set(&p->sa, k >> 12), k);
+		pk->key[l] = k;
+		pk->set[l] = sa_set(&p->sa, k >> 12);
+		idx = sa_lookup1(&p->sa, pk->set[l], k);
 		if (idx >= 0) {
 			ctr[MMU_C_pwc_hits_pml5e + (5 - l)]++;
 			*table = p->val[idx] & PTE_ADDR_MASK;
@@ -187,8 +196,8 @@ static unsigned walk_pwc_probe(struct mmu *m, uint64_t va, uint64_t *ctr, uint64
 }
 
 /* Step 4: A/D write-back and PWC fills.  steps[i] is level top - i. */
-static void walk_commit(struct mmu *m, uint64_t va, enum mmu_access_type type, struct walk_step *s,
-                        unsigned n, unsigned top)
+static void walk_commit(struct mmu *m, enum mmu_access_type type, struct walk_step *s, unsigned n,
+                        unsigned top, const struct walk_pwc_keys *pk)
 {
 	unsigned i;
 
@@ -203,11 +212,11 @@ static void walk_commit(struct mmu *m, uint64_t va, enum mmu_access_type type, s
 			s[i].e = e;
 		}
 		/* Every level this walk read lies below the deepest PWC hit, so its
-		 * cache was probed and missed: fill without looking again. */
+		 * cache was probed and missed: fill without looking again, with
+		 * the probe's key and set. */
 		if (i < n - 1 && m->pwc[level].present) {
 			struct pwc *p = &m->pwc[level];
-			uint64_t k = pwc_key(va, level, m->pcid);
-			p->val[sa_fill(&p->sa, sa_set(&p->sa, k >> 12), k)] =
+			p->val[sa_fill(&p->sa, pk->set[level], pk->key[level])] =
 			    (e & PTE_ADDR_MASK) | s[i].perm;
 		}
 	}
@@ -219,10 +228,11 @@ int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned reg
 	uint64_t *ctr = m->ctr[region], table = m->root, cycles = 0;
 	unsigned perm = PERM_W | PERM_U | PERM_X | PERM_D, top, level, n = 0, lvl;
 	struct walk_step s[5];
+	struct walk_pwc_keys pk;
 	uint32_t ec;
 
 	ctr[MMU_C_walks]++;
-	top = m->has_pwc ? walk_pwc_probe(m, va, ctr, &table, &perm, &cycles) : m->cfg.levels;
+	top = m->has_pwc ? walk_pwc_probe(m, va, ctr, &table, &perm, &cycles, &pk) : m->cfg.levels;
 	for (level = top;; level--) {
 		uint64_t pte_pa = table + 8ull * pt_index(va, level), e;
 		uint32_t lat;
@@ -260,7 +270,7 @@ int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned reg
 		if (ec)
 			goto fault;
 	}
-	walk_commit(m, va, type, s, n, top);
+	walk_commit(m, type, s, n, top, &pk);
 	out->ps = pt_level_ps(level);
 	out->pa = pt_leaf_addr(s[n - 1].e, out->ps);
 	out->perm = (uint8_t)((perm & ~PERM_D) | ((s[n - 1].e & PTE_D) ? PERM_D : 0));
