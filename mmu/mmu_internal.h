@@ -16,6 +16,22 @@
 /* For the hot path: inline even where the compiler's size heuristics balk. */
 #define MMU_HOT static inline __attribute__((always_inline))
 
+/*
+ * A host prefetch the compiler must keep.  GCC 12 treats __builtin_prefetch
+ * as free of side effects, and its IPA passes then delete calls to functions
+ * that only prefetch: cache_miss_l1d's set prefetches and every
+ * mmu_prefetch call of mmu_access_batch compiled to nothing.  A volatile asm
+ * is never deleted; it reads nothing the model sees.
+ */
+static inline void mmu_host_prefetch(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p);
+#endif
+}
+
 /* ---- Page-table geometry ---------------------------------------------- */
 
 /* Bit position of the VA field that indexes a table of this level. */

@@ -27,9 +27,9 @@ void cache_prefetch_line(const struct mmu *m, uint64_t line)
 		uint32_t set = sa_set(sa, line);
 		const uint64_t *t = sa->tag + (size_t)set * sa->ways;
 
-		__builtin_prefetch(sa_sig_row(sa, set));
-		__builtin_prefetch(t);
-		__builtin_prefetch(t + sa->ways - 1);
+		mmu_host_prefetch(sa_sig_row(sa, set));
+		mmu_host_prefetch(t);
+		mmu_host_prefetch(t + sa->ways - 1);
 	}
 }
 
@@ -71,7 +71,7 @@ void mmu_prefetch(const struct mmu *m, uint64_t va, enum mmu_access_type type, b
 	    !peek_leaf(m, va, &pte_pa, &level, data, &leaf))
 		return;
 	if (!data) {
-		__builtin_prefetch(mmu_phys_ptr(m->phys, pte_pa));
+		mmu_host_prefetch(mmu_phys_ptr(m->phys, pte_pa));
 		cache_prefetch_line(m, pte_pa >> 6);
 		return;
 	}

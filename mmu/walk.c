@@ -242,7 +242,7 @@ int mmu_walk(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned reg
 			goto fault;
 		}
 		/* Start the host load of the entry while the cache model runs. */
-		__builtin_prefetch(mmu_phys_ptr(m->phys, pte_pa));
+		mmu_host_prefetch(mmu_phys_ptr(m->phys, pte_pa));
 		lat = cache_access(m, pte_pa, &lvl);
 		ctr[m->pte_ctr[lvl]]++;
 		ctr[MMU_C_pte_reads_l5 + (5 - level)]++;
