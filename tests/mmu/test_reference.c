@@ -70,11 +70,20 @@ struct profile {
 	unsigned hot;       /* an access from the zone's 64-page hot set */
 	unsigned repeat;    /* start a run of 1..64 accesses to the same line/page */
 	unsigned store, fetch, cross_page, cross_line, big;
-	unsigned invlpg, cr3, flush, cpl, translate, retire; /* per 65536 */
+	unsigned invlpg, cr3, flush, cpl, translate, retire, pte; /* per 65536 */
 	unsigned batch; /* a run of accesses goes as one batch */
 };
 
-enum op_kind { OP_ACCESS, OP_TRANSLATE, OP_INVLPG, OP_CR3, OP_FLUSH, OP_CPL, OP_RETIRE };
+enum op_kind {
+	OP_ACCESS,
+	OP_TRANSLATE,
+	OP_INVLPG,
+	OP_CR3,
+	OP_FLUSH,
+	OP_CPL,
+	OP_RETIRE,
+	OP_PTE /* edit a leaf of the current tree in both copies, then INVLPG (flag: how) */
+};
 
 struct op {
 	uint8_t kind, type, batch, flag;
@@ -90,7 +99,8 @@ struct rig {
 	uint64_t tables_end;
 	struct mmu *m;
 	struct ref_mmu *r;
-	unsigned cpl;
+	const struct mmu_pt *cur; /* the tree CR3 points at */
+	uint64_t parked[2];       /* PA of a leaf made not-present in A's / B's memory (0: none) */
 };
 
 struct mismatch {
@@ -196,6 +206,7 @@ static void rig_init(struct rig *g, const struct mmu_config *cfg, unsigned quirk
 	}
 	mmu_write_cr3(g->m, g->ta_pt.root, 0, false);
 	ref_write_cr3(g->r, g->ta_pt.root, 0, false);
+	g->cur = &g->ta_pt;
 }
 
 static void rig_fini(struct rig *g)
@@ -300,9 +311,13 @@ static struct op *gen_stream(const struct profile *p, uint64_t seed, size_t n)
 		} else if ((x -= p->cpl) < p->retire) {
 			o->kind = OP_RETIRE;
 			o->size = 1 + (unsigned)(rnd(&s) % 40);
+		} else if ((x -= p->retire) < p->pte) {
+			o->kind = OP_PTE;
+			o->va = (rnd(&s) & 1 ? Z4K : Z2M) + (rnd(&s) % SZ_1G);
+			o->flag = (uint8_t)(rnd(&s) % 5);
 		} else {
 			gen_access(p, o, cpl, &s);
-			if ((x -= p->retire) < p->translate)
+			if ((x -= p->pte) < p->translate)
 				o->kind = OP_TRANSLATE;
 			if ((rnd(&s) & 1023) < p->repeat)
 				repeat = 1 + (unsigned)(rnd(&s) % 64);
@@ -454,6 +469,43 @@ static bool run_batch(struct rig *g, const struct op *ops, size_t i, size_t cnt,
 	return true;
 }
 
+/*
+ * What a kernel does to a live mapping, applied to both models' memory
+ * alike (each copy keeps its own A/D bits): flag 0 toggles RW, 1 clears D
+ * (page_mkclean), 2 clears A (page aging), then INVLPG; 3 makes the leaf
+ * not present (then INVLPG), 4 makes the parked one present again (no
+ * INVLPG: misses are not cached).
+ */
+static void edit_leaf(struct rig *g, const struct op *o)
+{
+	static const uint64_t bit[3] = {PTE_RW, PTE_D, PTE_A};
+	struct mmu_phys *ph[2] = {&g->pa, &g->pb};
+	struct mmu_leaf l;
+	unsigned k;
+
+	if (o->flag == 4) {
+		for (k = 0; k < 2 && g->parked[0]; k++)
+			mmu_phys_write64(ph[k], g->parked[k],
+			                 mmu_phys_read64(ph[k], g->parked[k]) | PTE_P);
+		g->parked[0] = g->parked[1] = 0;
+		return;
+	}
+	if (mmu_pt_lookup(g->cur, o->va, &l) < 0 || (o->flag == 3 && g->parked[0]))
+		return;
+	for (k = 0; k < 2; k++) {
+		uint64_t e = mmu_phys_read64(ph[k], l.pte_pa);
+		if (o->flag == 3) {
+			e &= ~PTE_P;
+			g->parked[k] = l.pte_pa;
+		} else {
+			e = o->flag == 0 ? e ^ PTE_RW : e & ~bit[o->flag];
+		}
+		mmu_phys_write64(ph[k], l.pte_pa, e);
+	}
+	mmu_invlpg(g->m, o->va);
+	ref_invlpg(g->r, o->va);
+}
+
 static bool run_op(struct rig *g, const struct op *o, size_t step, struct mismatch *mm)
 {
 	struct mmu_fault fm, fr;
@@ -478,6 +530,7 @@ static bool run_op(struct rig *g, const struct op *o, size_t step, struct mismat
 		break;
 	case OP_CR3: {
 		uint64_t root = o->va & 1 ? g->tb_pt.root : g->ta_pt.root;
+		g->cur = o->va & 1 ? &g->tb_pt : &g->ta_pt;
 		mmu_write_cr3(g->m, root, (uint16_t)o->va, o->flag);
 		ref_write_cr3(g->r, root, (uint16_t)o->va, o->flag);
 		break;
@@ -490,7 +543,11 @@ static bool run_op(struct rig *g, const struct op *o, size_t step, struct mismat
 		mmu_set_cpl(g->m, o->flag);
 		ref_set_cpl(g->r, o->flag);
 		break;
-	default: mmu_retire(g->m, o->pc, o->size); ref_retire(g->r, o->pc, o->size);
+	case OP_PTE: edit_leaf(g, o); break;
+	default:
+		mmu_retire(g->m, o->pc, o->size);
+		ref_retire(g->r, o->pc, o->size);
+		break;
 	}
 	return same_result(mm, o, step, rm, rr, &fm, &fr);
 }
@@ -866,4 +923,103 @@ Test(reference, no_nxe_no_wp_no_pcid_stream_agrees)
 	c.efer_nxe = c.cr0_wp = c.cr4_pcide = false;
 	check_stream(&c, STREAM_QUIRKS, &mixed, 14, &s);
 	cr_expect_gt(total(&s, MMU_C_faults), 1000, "NX is a reserved bit without EFER.NXE");
+}
+
+/* ---- documented policy that mmu/ does not follow (failing until resolved) ------- */
+
+/* A small rig: two VA-adjacent 4K pages at PAGE_OFFSET, default config. */
+static void pair_init(struct rig *g, unsigned quirks)
+{
+	struct mmu_config c;
+	struct vmemsim_err err = {0};
+
+	memset(g, 0, sizeof(*g));
+	mmu_config_default(&c);
+	cr_assert_eq(mmu_phys_init(&g->pa, 4 * SZ_1M, &err), 0, "%s", err.msg);
+	cr_assert_eq(mmu_phys_init(&g->pb, 4 * SZ_1M, &err), 0, "%s", err.msg);
+	g->al = test_alloc_init(&g->ta, &g->pa, SZ_1M, 4 * SZ_1M);
+	cr_assert_eq(mmu_pt_init(&g->ta_pt, &g->pa, 4, 46, g->al, &err), 0, "%s", err.msg);
+	map(&g->ta_pt, PAGE_OFFSET, 0, 2 * SZ_4K, K4, MMU_PROT_KERNEL_RW);
+	memcpy(g->pb.base, g->pa.base, 4 * SZ_1M);
+	cr_assert_eq(mmu_create(&g->m, &c, &g->pa, &err), 0, "%s", err.msg);
+	cr_assert_eq(ref_create(&g->r, &c, &g->pb, quirks), 0);
+	mmu_write_cr3(g->m, g->ta_pt.root, 0, false);
+	ref_write_cr3(g->r, g->ta_pt.root, 0, false);
+}
+
+/*
+ * docs/model.md: "a data access that crosses a line touches both lines
+ * (line_splits)"; counters.def: line_splits counts "data accesses that
+ * crossed a cache line" (unit: accesses).  A page boundary is a line
+ * boundary, so an 8-byte load 4 bytes before it is one line split, and a
+ * 4096-byte load from the middle of a page (64 lines over two pages) is
+ * one more.  mmu/ counts line_splits per page part (access.c data_access),
+ * so these give 0 and 2.
+ */
+Test(disagreement, page_crossing_data_access_counts_one_line_split)
+{
+	static const struct {
+		uint64_t va;
+		uint32_t size, lines;
+	} acc[2] = {{PAGE_OFFSET + SZ_4K - 4, 8, 2}, {PAGE_OFFSET + 2048, 4096, 64}};
+	struct mmu_stats before, s;
+	struct rig g;
+
+	pair_init(&g, 0);
+	for (unsigned i = 0; i < 2; i++) {
+		mmu_stats_snapshot(g.m, &before);
+		cr_assert_eq(mmu_access(g.m, acc[i].va, acc[i].size, MMU_LOAD, 0, NULL), 0);
+		mmu_stats_snapshot(g.m, &s);
+		mmu_stats_sub(&s, &before);
+		cr_expect_eq(total(&s, MMU_C_page_splits), 1);
+		cr_expect_eq(total(&s, MMU_C_l1d_hits) + total(&s, MMU_C_dram_accesses),
+		             acc[i].lines);
+		cr_expect_eq(total(&s, MMU_C_line_splits), 1,
+		             "load of %u bytes at %#llx (crosses a page): %llu line splits",
+		             acc[i].size, (unsigned long long)acc[i].va,
+		             (unsigned long long)total(&s, MMU_C_line_splits));
+		ref_stats(g.r, &before);
+		cr_assert_eq(ref_access(g.r, acc[i].va, acc[i].size, MMU_LOAD, 0, NULL), 0);
+		ref_stats(g.r, &s);
+		mmu_stats_sub(&s, &before);
+		cr_expect_eq(total(&s, MMU_C_line_splits), 1, "the reference follows the docs");
+	}
+	rig_fini(&g);
+}
+
+/*
+ * mmu.h: "Adding a region flushes the TLBs (their entries cache region
+ * ids)."  Nothing is said about the paging-structure caches, which hold no
+ * region id; mmu/ flushes them too (mmu_add_region calls mmu_flush_all), so
+ * the walk after adding a region reads every level again.
+ */
+Test(disagreement, adding_a_region_keeps_the_paging_structure_caches)
+{
+	struct mmu_stats before, s;
+	struct rig g;
+
+	pair_init(&g, 0);
+	cr_assert_eq(mmu_access(g.m, PAGE_OFFSET, 8, MMU_LOAD, 0, NULL), 0);
+	cr_assert_eq(ref_access(g.r, PAGE_OFFSET, 8, MMU_LOAD, 0, NULL), 0);
+	cr_assert_eq(mmu_add_region(g.m, "r", PAGE_OFFSET, PAGE_OFFSET + SZ_4K, NULL), 1);
+	cr_assert_eq(ref_add_region(g.r, PAGE_OFFSET, PAGE_OFFSET + SZ_4K), 1);
+	ref_stats(g.r, &before);
+	cr_assert_eq(ref_access(g.r, PAGE_OFFSET + SZ_4K, 8, MMU_LOAD, 0, NULL), 0);
+	ref_stats(g.r, &s);
+	mmu_stats_sub(&s, &before);
+	cr_expect_eq(total(&s, MMU_C_pwc_hits_pde), 1, "the reference walks from the PDE cache");
+	mmu_stats_snapshot(g.m, &before);
+	cr_assert_eq(mmu_access(g.m, PAGE_OFFSET + SZ_4K, 8, MMU_LOAD, 0, NULL), 0);
+	mmu_stats_snapshot(g.m, &s);
+	mmu_stats_sub(&s, &before);
+	cr_expect_eq(total(&s, MMU_C_walks), 1);
+	cr_expect_eq(
+	    total(&s, MMU_C_pwc_hits_pde), 1,
+	    "walk after mmu_add_region: %llu PDE-cache hits, %llu PWC misses, %llu "
+	    "entries read",
+	    (unsigned long long)total(&s, MMU_C_pwc_hits_pde),
+	    (unsigned long long)total(&s, MMU_C_pwc_misses),
+	    (unsigned long long)(total(&s, MMU_C_pte_reads_l4) + total(&s, MMU_C_pte_reads_l3) +
+	                         total(&s, MMU_C_pte_reads_l2) + total(&s, MMU_C_pte_reads_l1)));
+	rig_fini(&g);
 }
