@@ -70,7 +70,7 @@ struct profile {
 	unsigned hot;       /* an access from the zone's 64-page hot set */
 	unsigned repeat;    /* start a run of 1..64 accesses to the same line/page */
 	unsigned store, fetch, cross_page, cross_line, big;
-	unsigned invlpg, cr3, flush, cpl, translate, retire, pte; /* per 65536 */
+	unsigned invlpg, cr3, flush, cpl, translate, retire, pte, bad; /* per 65536 */
 	unsigned batch; /* a run of accesses goes as one batch */
 };
 
@@ -321,6 +321,11 @@ static struct op *gen_stream(const struct profile *p, uint64_t seed, size_t n)
 				o->kind = OP_TRANSLATE;
 			if ((rnd(&s) & 1023) < p->repeat)
 				repeat = 1 + (unsigned)(rnd(&s) % 64);
+			if ((rnd(&s) & 65535) < p->bad) { /* EINVAL: nothing counted */
+				x = rnd(&s) % 3;
+				o->size = x == 0 ? 0 : x == 1 ? 4097 : o->size;
+				o->type = x == 2 ? 3 : o->type;
+			}
 		}
 		if (o->kind == OP_ACCESS && !batch && (rnd(&s) & 1023) < p->batch)
 			batch = 1 + (unsigned)(rnd(&s) % 200);
@@ -344,8 +349,9 @@ static void describe(const struct op *o, size_t step, char *buf, size_t len)
 	                                   "flush_all", "set_cpl",   "retire"};
 
 	snprintf(buf, len, "step %zu (%s%s %s va %#llx size %u pc %#llx flag %u)", step,
-	         kind[o->kind], o->batch ? " in a batch" : "", type_name[o->type % 3],
-	         (unsigned long long)o->va, o->size, (unsigned long long)o->pc, o->flag);
+	         kind[o->kind], o->batch ? " in a batch" : "",
+	         o->type < 3 ? type_name[o->type] : "bad-type", (unsigned long long)o->va, o->size,
+	         (unsigned long long)o->pc, o->flag);
 }
 
 static bool differ(struct mismatch *mm, const struct op *o, size_t step, const char *fmt, ...)
@@ -380,9 +386,12 @@ static bool same_fault(const struct mmu_fault *a, const struct mmu_fault *b)
 	return true;
 }
 
+static size_t n_einval; /* bad records the models agreed to reject */
+
 static bool same_result(struct mismatch *mm, const struct op *o, size_t step, int rm, int rr,
                         const struct mmu_fault *fm, const struct mmu_fault *fr)
 {
+	n_einval += rm == VMEMSIM_EINVAL && rr == VMEMSIM_EINVAL;
 	if (rm != rr)
 		return differ(mm, o, step, "mmu returned %d, reference %d", rm, rr);
 	if (rm == VMEMSIM_EFAULT && !same_fault(fm, fr))
@@ -770,6 +779,7 @@ Test(reference, skylake_mixed_stream_agrees)
 	check_stream(&c, STREAM_QUIRKS, &mixed, 1, &s);
 	expect_exercised(&s);
 	expect_faults(&s);
+	cr_expect_gt(n_einval, 50, "bad sizes and types");
 }
 
 Test(reference, skylake_random_4k_stream_agrees)
@@ -923,6 +933,56 @@ Test(reference, no_nxe_no_wp_no_pcid_stream_agrees)
 	c.efer_nxe = c.cr0_wp = c.cr4_pcide = false;
 	check_stream(&c, STREAM_QUIRKS, &mixed, 14, &s);
 	cr_expect_gt(total(&s, MMU_C_faults), 1000, "NX is a reserved bit without EFER.NXE");
+}
+
+/*
+ * Unusual geometry: an ITLB that holds only 2M (4K pages are not cached
+ * there), a DTLB whose first array holds 4K and 1G, an STLB without 1G
+ * (1G pages fractured into 2M entries) whose two arrays both hold 2M (fills
+ * go to the first), mixed policies, a PDPTE cache alone, no L2.
+ */
+Test(reference, odd_geometry_stream_agrees)
+{
+	struct mmu_config c;
+	struct mmu_stats s;
+	unsigned l;
+
+	mmu_config_default(&c);
+	c.itlb.nr_arrays = 1;
+	arr(&c.itlb.arrays[0], "itlb-2m", 16, 4, M2);
+	c.dtlb.nr_arrays = 2;
+	arr(&c.dtlb.arrays[0], "dtlb-4k1g", 32, 4, K4 | G1);
+	arr(&c.dtlb.arrays[1], "dtlb-2m", 16, 16, M2);
+	c.dtlb.arrays[1].repl = MMU_REPL_PLRU;
+	c.stlb.nr_arrays = 2;
+	arr(&c.stlb.arrays[0], "stlb-2m", 64, 8, M2);
+	arr(&c.stlb.arrays[1], "stlb", 768, 12, K4 | M2);
+	c.stlb.arrays[1].repl = MMU_REPL_RANDOM;
+	for (l = 0; l < 6; l++)
+		c.pwc[l].entries = 0;
+	c.pwc[MMU_LEVEL_PDPT].entries = 8;
+	c.pwc[MMU_LEVEL_PDPT].ways = 2;
+	c.l1d = (struct mmu_cache_config){16 << 10, 4, 3, MMU_REPL_PLRU};
+	c.l2.size = 0;
+	c.llc = (struct mmu_cache_config){3 << 20, 12, 40, MMU_REPL_RANDOM};
+	check_stream(&c, STREAM_QUIRKS, &mixed, 15, &s);
+	cr_expect_eq(total(&s, MMU_C_itlb_hits_4k), 0, "no ITLB array holds 4K");
+	cr_expect_eq(total(&s, MMU_C_stlb_hits_1g), 0, "1G pages are 2M entries in the STLB");
+	cr_expect_gt(total(&s, MMU_C_stlb_hits_2m), 100);
+	cr_expect_gt(total(&s, MMU_C_pwc_hits_pdpte), 1000);
+	expect_exercised(&s);
+}
+
+/* A second seed for the default machine: other faults, other orders. */
+Test(reference, skylake_second_mixed_stream_agrees)
+{
+	struct mmu_config c;
+	struct mmu_stats s;
+
+	mmu_config_default(&c);
+	check_stream(&c, STREAM_QUIRKS, &mixed, 0x5eed5eed5eedull, &s);
+	expect_exercised(&s);
+	expect_faults(&s);
 }
 
 /* ---- documented policy that mmu/ does not follow (failing until resolved) ------- */
