@@ -272,11 +272,67 @@ static void gen_access(const struct profile *p, struct op *o, unsigned cpl, uint
 		o->size = 1 + (unsigned)((r >> 54) % 4096);
 }
 
+static bool editable(uint64_t va) /* leaves edit_leaf may change: not global, not shared */
+{
+	return (va >= Z4K && va - Z4K < SZ_1G) || (va >= Z2M && va - Z2M < 4 * SZ_1G) ||
+	       (va >= Z1G && va - Z1G < 8 * SZ_1G) || (va >= ZUDATA && va - ZUDATA < 64 * SZ_1M);
+}
+
+/* Maybe an architectural operation instead of an access; INVLPGs and
+ * page-table edits often aim at the page of the last access, which a run of
+ * repeat hits then accesses again. */
+static bool gen_special(const struct profile *p, struct op *o, const struct op *last, unsigned *cpl,
+                        uint64_t *s)
+{
+	uint64_t x = rnd(s) & 65535;
+
+	if (x < p->invlpg) {
+		gen_access(p, o, *cpl, s);
+		o->va = last && (rnd(s) & 1) ? last->va : o->va;
+		o->kind = OP_INVLPG;
+	} else if ((x -= p->invlpg) < p->cr3) {
+		o->kind = OP_CR3;
+		o->va = rnd(s) & 3; /* pcid */
+		o->flag = rnd(s) & 1;
+	} else if ((x -= p->cr3) < p->flush) {
+		o->kind = OP_FLUSH;
+	} else if ((x -= p->flush) < p->cpl) {
+		o->kind = OP_CPL;
+		*cpl = 3 - *cpl;
+		o->flag = (uint8_t)*cpl;
+	} else if ((x -= p->cpl) < p->retire) {
+		o->kind = OP_RETIRE;
+		o->size = 1 + (unsigned)(rnd(s) % 40);
+	} else if ((x -= p->retire) < p->pte) {
+		o->kind = OP_PTE;
+		o->va = (rnd(s) & 1 ? Z4K : Z2M) + (rnd(s) % SZ_1G);
+		if (last && editable(last->va) && (rnd(s) & 1))
+			o->va = last->va;
+		o->flag = (uint8_t)(rnd(s) % 5);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* The same line (data) or page (fetch) as the last access. */
+static void gen_repeat(struct op *o, const struct op *last, uint64_t *s)
+{
+	*o = *last;
+	o->kind = OP_ACCESS;
+	o->type = o->type > MMU_STORE ? MMU_LOAD : o->type;
+	o->va = o->type == MMU_FETCH ? (o->va & ~4095ull) + (rnd(s) & 4032)
+	                             : (o->va & ~63ull) + (rnd(s) & 56);
+	o->size = o->type == MMU_FETCH ? 16 : 8;
+	if (o->type != MMU_FETCH)
+		o->type = (rnd(s) & 3) == 0 ? MMU_STORE : MMU_LOAD;
+}
+
 /* The stream: accesses with runs of repeat hits, and the occasional
- * architectural operation. */
+ * architectural operation (also inside runs). */
 static struct op *gen_stream(const struct profile *p, uint64_t seed, size_t n)
 {
-	struct op *ops = calloc(n, sizeof(*ops));
+	struct op *ops = calloc(n, sizeof(*ops)), *last = NULL;
 	uint64_t s = seed | 1, x;
 	unsigned cpl = 0, repeat = 0, batch = 0;
 	size_t i;
@@ -284,40 +340,14 @@ static struct op *gen_stream(const struct profile *p, uint64_t seed, size_t n)
 	cr_assert_not_null(ops);
 	for (i = 0; i < n; i++) {
 		struct op *o = &ops[i];
-		x = rnd(&s) & 65535;
 		o->pc = (cpl == 3 ? ZUTEXT : ZTEXT) + (rnd(&s) % NPC) * 64;
-		if (repeat && i > 0 && ops[i - 1].kind == OP_ACCESS) {
-			*o = ops[i - 1];
-			o->va = o->type == MMU_FETCH ? (o->va & ~4095ull) + (rnd(&s) & 4032)
-			                             : (o->va & ~63ull) + (rnd(&s) & 56);
-			o->size = o->type == MMU_FETCH ? 16 : 8;
-			if (o->type != MMU_FETCH)
-				o->type = (rnd(&s) & 3) == 0 ? MMU_STORE : MMU_LOAD;
+		if (gen_special(p, o, last, &cpl, &s)) {
+		} else if (repeat && last) {
+			gen_repeat(o, last, &s);
 			repeat--;
-		} else if (x < p->invlpg) {
-			o->kind = OP_INVLPG;
-			gen_access(p, o, cpl, &s);
-			o->kind = OP_INVLPG;
-		} else if ((x -= p->invlpg) < p->cr3) {
-			o->kind = OP_CR3;
-			o->va = rnd(&s) & 3; /* pcid */
-			o->flag = rnd(&s) & 1;
-		} else if ((x -= p->cr3) < p->flush) {
-			o->kind = OP_FLUSH;
-		} else if ((x -= p->flush) < p->cpl) {
-			o->kind = OP_CPL;
-			cpl = 3 - cpl;
-			o->flag = (uint8_t)cpl;
-		} else if ((x -= p->cpl) < p->retire) {
-			o->kind = OP_RETIRE;
-			o->size = 1 + (unsigned)(rnd(&s) % 40);
-		} else if ((x -= p->retire) < p->pte) {
-			o->kind = OP_PTE;
-			o->va = (rnd(&s) & 1 ? Z4K : Z2M) + (rnd(&s) % SZ_1G);
-			o->flag = (uint8_t)(rnd(&s) % 5);
 		} else {
 			gen_access(p, o, cpl, &s);
-			if ((x -= p->pte) < p->translate)
+			if ((rnd(&s) & 65535) < p->translate)
 				o->kind = OP_TRANSLATE;
 			if ((rnd(&s) & 1023) < p->repeat)
 				repeat = 1 + (unsigned)(rnd(&s) % 64);
@@ -327,6 +357,8 @@ static struct op *gen_stream(const struct profile *p, uint64_t seed, size_t n)
 				o->type = x == 2 ? 3 : o->type;
 			}
 		}
+		if (o->kind == OP_ACCESS || o->kind == OP_TRANSLATE)
+			last = o;
 		if (o->kind == OP_ACCESS && !batch && (rnd(&s) & 1023) < p->batch)
 			batch = 1 + (unsigned)(rnd(&s) % 200);
 		if (o->kind == OP_ACCESS && batch) {
@@ -346,7 +378,7 @@ static const char *const type_name[] = {"fetch", "load", "store"};
 static void describe(const struct op *o, size_t step, char *buf, size_t len)
 {
 	static const char *const kind[] = {"access",    "translate", "invlpg", "cr3",
-	                                   "flush_all", "set_cpl",   "retire"};
+	                                   "flush_all", "set_cpl",   "retire", "pte edit"};
 
 	snprintf(buf, len, "step %zu (%s%s %s va %#llx size %u pc %#llx flag %u)", step,
 	         kind[o->kind], o->batch ? " in a batch" : "",
