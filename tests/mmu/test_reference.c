@@ -950,7 +950,7 @@ Test(reference, llc_only_and_no_cache_streams_agree)
 	cr_expect_eq(total(&s, MMU_C_cycles_mem), 173 * total(&s, MMU_C_dram_accesses));
 }
 
-Test(reference, five_level_stream_agrees)
+Test(reference, five_level_maxphyaddr_52_stream_agrees)
 {
 	struct mmu_config c;
 	struct mmu_stats s;
@@ -958,7 +958,8 @@ Test(reference, five_level_stream_agrees)
 
 	mmu_config_default(&c);
 	c.levels = 5;
-	p.w[Z_LOW5] = 2; /* canonical with 5 levels only: not-present PML5Es */
+	c.maxphyaddr = 52; /* bit 50 of the poked 4K leaves is then an address bit */
+	p.w[Z_LOW5] = 2;   /* canonical with 5 levels only: not-present PML5Es */
 	check_stream(&c, STREAM_QUIRKS, &p, 13, &s);
 	cr_expect_gt(total(&s, MMU_C_pte_reads_l5), 100);
 	cr_expect_gt(total(&s, MMU_C_pwc_hits_pml5e), 10);
