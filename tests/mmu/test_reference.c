@@ -45,8 +45,26 @@
 #define ZWILD  0xffff800000000000ull /* mostly unmapped kernel space */
 #define ZNONC  0x0100000000000000ull /* not canonical with 4 or 5 levels */
 #define ZLOW5  0x0000900000000000ull /* canonical with 5 levels only */
+#define ZTOP   0x00007fffffffe000ull /* + 8K: the top of the lower half */
+#define RSPLIT (Z2M + SZ_1G + SZ_1M) /* a region boundary inside a 2M page */
+#define R1G    (ZMIX + 1536 * SZ_1M) /* a 12K region inside a 1G page */
 
-enum { Z_4K, Z_2M, Z_1G, Z_MIX, Z_TEXT, Z_UDATA, Z_UTEXT, Z_WILD, Z_NONC, Z_LOW5, NZONES };
+enum {
+	Z_4K,
+	Z_2M,
+	Z_1G,
+	Z_MIX,
+	Z_TEXT,
+	Z_UDATA,
+	Z_UTEXT,
+	Z_WILD,
+	Z_NONC,
+	Z_LOW5,
+	Z_EDGE2M, /* the 2M page a region boundary cuts */
+	Z_EDGE1G, /* a 3-page region inside the 1G page of ZMIX */
+	Z_TOP,    /* the last two pages below the canonical hole */
+	NZONES
+};
 
 static const struct {
 	uint64_t va, len;
@@ -62,6 +80,9 @@ static const struct {
     [Z_WILD] = {ZWILD, 1ull << 46, false, false},
     [Z_NONC] = {ZNONC, 1ull << 40, false, false},
     [Z_LOW5] = {ZLOW5, 1ull << 44, true, false},
+    [Z_EDGE2M] = {RSPLIT - SZ_1M, SZ_2M, false, false},
+    [Z_EDGE1G] = {R1G - 2 * SZ_4K, 7 * SZ_4K, false, true},
+    [Z_TOP] = {ZTOP, 2 * SZ_4K, true, false},
 };
 
 /* What a stream is made of; rates are per 1024 unless noted. */
@@ -156,6 +177,7 @@ static void build_tree(struct rig *g, struct mmu_pt *pt, unsigned levels, uint64
 	map(pt, ZUDATA, 48 * SZ_1G, 4 * SZ_1M, k4, MMU_PROT_USER_RW);
 	map(pt, ZUDATA + 4 * SZ_1M, 48 * SZ_1G + 4 * SZ_1M, 60 * SZ_1M, m2, MMU_PROT_USER_RW);
 	map(pt, ZUTEXT, 49 * SZ_1G, 8 * SZ_1M, k4, PTE_P | PTE_US);
+	map(pt, ZTOP, 50 * SZ_1G, 2 * SZ_4K, k4, MMU_PROT_USER_RW);
 	for (i = 0; i < 24; i++) { /* holes, read-only pages, reserved bits */
 		uint64_t off = ((i * 7919ull + 13) % 262144) * SZ_4K;
 		if (i % 3 == 0)
@@ -195,10 +217,10 @@ static void rig_init(struct rig *g, const struct mmu_config *cfg, unsigned quirk
 	cr_assert_eq(ref_create(&g->r, cfg, &g->pb, quirks), 0);
 	/* Regions: one boundary inside a 2M page, a 12K one inside the 1G page. */
 	static const uint64_t reg[][2] = {{Z4K, Z4K + SZ_1G},
-	                                  {Z2M, Z2M + SZ_1G + SZ_1M},
+	                                  {Z2M, RSPLIT},
 	                                  {ZTEXT, ZTEXT + 16 * SZ_1M},
 	                                  {ZUDATA, ZUDATA + 64 * SZ_1M},
-	                                  {ZMIX + 1536 * SZ_1M, ZMIX + 1536 * SZ_1M + 3 * SZ_4K}};
+	                                  {R1G, R1G + 3 * SZ_4K}};
 	for (unsigned i = 0; i < 5; i++) {
 		cr_assert_eq(mmu_add_region(g->m, "r", reg[i][0], reg[i][1], &err), (int)i + 1,
 		             "%s", err.msg);
@@ -653,10 +675,11 @@ static void check_stream(const struct mmu_config *cfg, unsigned quirks, const st
 		               first.what);
 	}
 	free(ops);
-	if (getenv("REF_DEBUG"))
+	if (getenv("REF_DEBUG")) /* the reference's counters of the second half, per region */
 		for (unsigned c = 0; c < MMU_NR_COUNTERS; c++)
-			fprintf(stderr, "%s %s %llu\n", cfg->name, mmu_counter_name(c),
-			        (unsigned long long)total(end, c));
+			for (unsigned r = 0; r < end->nr_regions; r++)
+				fprintf(stderr, "%s region %u %s %llu\n", cfg->name, r,
+				        mmu_counter_name(c), (unsigned long long)end->v[r][c]);
 }
 
 /* ---- configurations (numbers from the JSON files in configs/cpu/) ------------------------- */
@@ -742,7 +765,10 @@ static const struct profile mixed = {.w = {[Z_4K] = 30,
                                            [Z_UDATA] = 4,
                                            [Z_UTEXT] = 2,
                                            [Z_WILD] = 1,
-                                           [Z_NONC] = 1},
+                                           [Z_NONC] = 1,
+                                           [Z_EDGE2M] = 2,
+                                           [Z_EDGE1G] = 2,
+                                           [Z_TOP] = 2},
                                      .hot = 600,
                                      .repeat = 60,
                                      .store = 300,
