@@ -5,9 +5,14 @@
  * agree on every counter of every region, every return code, fault report
  * and translated PA, the hot spots and the A/D bits written back.
  *
- * Run them (e.g. after optimising mmu/; every test is in suite "reference"):
- *     build-x/tests/mmu/test_mmu_reference              (all of them)
+ * Run them (e.g. after optimising mmu/; every stream test is in suite
+ * "reference", the known disagreements in suite "disagreement"):
+ *     build-x/tests/mmu/test_mmu_reference --filter 'reference/?*'
  *     build-x/tests/mmu/test_mmu_reference --filter 'reference/zen4?*'
+ * A longer soak: REF_SEEDS=50 (streams per test) and REF_OPS=1000000
+ * (operations per stream) in the environment; REF_DEBUG=1 prints the
+ * reference's counters.  Fewer operations than the default may trip the
+ * tests' "the stream exercised X" expectations, never the comparison.
  * A failure names the first step where the two differ, the operation, and
  * the first differing counter (region, optimised vs reference); the stream
  * is regenerated from its seed, so it reproduces exactly.
@@ -624,7 +629,7 @@ static bool run_op(struct rig *g, const struct op *o, size_t step, struct mismat
  * Statistics are reset half-way.  *end gets the reference's final counters.
  */
 static bool run(const struct mmu_config *cfg, unsigned quirks, const struct op *ops, size_t n,
-                size_t gap, struct mismatch *mm, struct mmu_stats *end)
+                size_t reset_at, size_t gap, struct mismatch *mm, struct mmu_stats *end)
 {
 	struct vmemsim_err err = {0};
 	struct rig g;
@@ -633,7 +638,7 @@ static bool run(const struct mmu_config *cfg, unsigned quirks, const struct op *
 
 	rig_init(&g, cfg, quirks);
 	while (ok && i < n) {
-		if (!reset && i >= NOPS / 2) {
+		if (!reset && i >= reset_at) {
 			reset = true;
 			mmu_reset_stats(g.m);
 			ref_reset_stats(g.r);
@@ -659,22 +664,36 @@ static uint64_t total(const struct mmu_stats *s, enum mmu_counter c)
 	return mmu_stats_total(s, c);
 }
 
-/* The whole stream; on a difference, run again comparing after every step
- * up to it to name the first step that differs. */
+static size_t env_size(const char *name, size_t dflt)
+{
+	const char *v = getenv(name);
+
+	return v && strtoull(v, NULL, 0) ? (size_t)strtoull(v, NULL, 0) : dflt;
+}
+
+/* The whole stream (REF_SEEDS=k: k streams from seed on; REF_OPS=n: n
+ * operations each); on a difference, run again comparing after every step
+ * up to it to name the first step that differs.  Statistics are reset
+ * half-way; *end gets the reference's counters of the second half. */
 static void check_stream(const struct mmu_config *cfg, unsigned quirks, const struct profile *p,
                          uint64_t seed, struct mmu_stats *end)
 {
-	struct op *ops = gen_stream(p, seed, NOPS);
+	size_t nops = env_size("REF_OPS", NOPS), seeds = env_size("REF_SEEDS", 1), k;
 	struct mismatch mm, first;
 
-	if (!run(cfg, quirks, ops, NOPS, CHECK_GAP, &mm, end)) {
-		first = mm;
-		run(cfg, quirks, ops, mm.step + 1, 1, &first, end);
+	for (k = 0; k < seeds; k++) {
+		uint64_t sd = seed + k * 0x9e3779b97f4a7c15ull;
+		struct op *ops = gen_stream(p, sd, nops);
+		if (!run(cfg, quirks, ops, nops, nops / 2, CHECK_GAP, &mm, end)) {
+			first = mm;
+			run(cfg, quirks, ops, mm.step + 1, nops / 2, 1, &first, end);
+			free(ops);
+			cr_assert_fail("%s, stream seed %#llx: optimised and reference models "
+			               "differ at %s",
+			               cfg->name, (unsigned long long)sd, first.what);
+		}
 		free(ops);
-		cr_assert_fail("%s: optimised and reference models differ at %s", cfg->name,
-		               first.what);
 	}
-	free(ops);
 	if (getenv("REF_DEBUG")) /* the reference's counters of the second half, per region */
 		for (unsigned c = 0; c < MMU_NR_COUNTERS; c++)
 			for (unsigned r = 0; r < end->nr_regions; r++)
