@@ -1,7 +1,8 @@
-/* tests/mmu/test_batch.c — mmu_access_batch and mmu_prefetch change no
- * result: two models over identical guest memory, one driven by single
- * mmu_access calls, the other by batches (resumed after each fault), end
- * with the same counters, hot spots, faults and page tables. */
+/* tests/mmu/test_batch.c — mmu_access_batch, mmu_prefetch and the inline
+ * repeat hit change no result: two models over identical guest memory, one
+ * driven by single mmu_access calls, the other by batches (resumed after
+ * each fault) or by mmu_access_full, end with the same counters, hot spots,
+ * faults and page tables. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #define TABLES  (4 * SZ_1M)  /* page tables above it */
 #define VA_BASE PAGE_OFFSET
 #define NREC    300000
+#define KTEXT   0xffffffff81000000ull
+#define UDATA   0x0000000000400000ull
 
 struct rig {
 	struct mmu_phys phys;
@@ -39,6 +42,14 @@ static void rig_init(struct rig *r)
 	             0, "%s", err.msg);
 	cr_assert_eq(mmu_pt_map(&r->pt, VA_BASE + 60 * SZ_1M, 60 * SZ_1M, SZ_2M,
 	                        MMU_PS_BIT(MMU_PAGE_2M), MMU_PROT_KERNEL_RO, &err),
+	             0, "%s", err.msg);
+	/* code: 4K pages at the kernel text address, aliasing the first 1 MiB;
+	 * user pages aliasing the next one */
+	cr_assert_eq(
+	    mmu_pt_map(&r->pt, KTEXT, 0, SZ_1M, MMU_PS_BIT(MMU_PAGE_4K), MMU_PROT_KERNEL_RX, &err),
+	    0, "%s", err.msg);
+	cr_assert_eq(mmu_pt_map(&r->pt, UDATA, SZ_1M, SZ_1M, MMU_PS_BIT(MMU_PAGE_4K),
+	                        MMU_PROT_USER_RW, &err),
 	             0, "%s", err.msg);
 	mmu_config_default(&cfg);
 	cr_assert_eq(mmu_create(&r->m, &cfg, &r->phys, &err), 0, "%s", err.msg);
@@ -170,4 +181,95 @@ Test(batch, empty_batch_and_bad_record)
 	cr_assert_eq(mmu_access_batch(r.m, bad, 2, &done, NULL), VMEMSIM_EINVAL);
 	cr_assert_eq(done, 1, "the first record was performed, the second rejected");
 	rig_fini(&r);
+}
+
+/* A stream with the emulator's locality: runs of accesses to one line or
+ * one page (which the inline repeat hit takes), line- and page-crossing
+ * accesses, fetches from code pages, and now and then a CPL switch (user
+ * pages become accessible, kernel ones fault), an INVLPG, a CR3 write, a
+ * new region or a counter reset, each of which must disarm it. */
+static uint64_t next_x(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* One access; *inl counts those the inline repeat hit took (struct
+ * mmu_fast is public for mmu_access's sake; reading it is harmless). */
+static int step(struct mmu *m, bool full, enum mmu_access_type t, uint64_t va, uint32_t size,
+                unsigned *inl)
+{
+	const struct mmu_fast *f = (const struct mmu_fast *)(const void *)m;
+	uint64_t before = f->n[t];
+	struct mmu_fault fault;
+	int rc = full ? mmu_access_full(m, va, size, t, 0x1000 + (va & 0xff0), &fault)
+	              : mmu_access(m, va, size, t, 0x1000 + (va & 0xff0), &fault);
+
+	*inl += f->n[t] == before + 1;
+	return rc;
+}
+
+static void drive_local(struct rig *r, bool full, unsigned *faults, unsigned *events, unsigned *inl)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull, va = VA_BASE, code = KTEXT;
+	unsigned cpl = 0, regions = 0;
+
+	for (unsigned i = 0; i < NREC; i++) {
+		uint64_t y = next_x(&x), k = y % 4096;
+		enum mmu_access_type t = (y >> 12) % 3 == 0 ? MMU_STORE : MMU_LOAD;
+		uint32_t size = 1u << ((y >> 16) % 4);
+
+		if (k == 0) {
+			cpl ^= 3;
+			mmu_set_cpl(r->m, cpl);
+		} else if (k == 1) {
+			mmu_invlpg(r->m, va);
+		} else if (k == 2) {
+			mmu_write_cr3(r->m, r->pt.root, (uint16_t)((y >> 20) & 3), (y >> 22) & 1);
+		} else if (k == 3 && i % 7 == 0) {
+			mmu_reset_stats(r->m);
+		} else if (k == 4 && regions < 3) {
+			uint64_t start = VA_BASE + regions++ * 4 * SZ_1M;
+			cr_assert_geq(mmu_add_region(r->m, "r", start, start + SZ_1M, NULL), 1);
+		}
+		*events += k < 5;
+		if (k && k < 1024) /* a new line (kept across a CPL switch) */
+			va =
+			    (cpl ? UDATA + (y >> 24) % SZ_1M : VA_BASE + (y >> 24) % (64 * SZ_1M)) &
+			    ~7ull;
+		if (k % 64 == 5)
+			va = (va | 4095) - 3; /* the next 8-byte access crosses the page */
+		if (k % 16 == 6) {
+			if (k < 2048)
+				code = KTEXT + ((y >> 24) % SZ_1M);
+			*faults += step(r->m, full, MMU_FETCH, code, 1 + (uint32_t)(y >> 40) % 32,
+			                inl) < 0;
+			continue;
+		}
+		*faults += step(r->m, full, t, va, size, inl) < 0;
+		va += (y >> 30) % 3 == 0 ? size : 0;
+		if (i % 4096 == 0 || k < 5)
+			cr_assert_eq(mmu_check(r->m, NULL), 0, "step %u", i);
+	}
+}
+
+Test(batch, inline_repeat_hits_count_exactly_like_the_full_path)
+{
+	struct rig a, b;
+	unsigned fa = 0, fb = 0, ea = 0, eb = 0, ia = 0, ib = 0;
+
+	rig_init(&a);
+	rig_init(&b);
+	drive_local(&a, false, &fa, &ea, &ia);
+	drive_local(&b, true, &fb, &eb, &ib);
+	cr_assert_gt(fa, 100, "the stream exercises faults");
+	cr_assert_gt(ea, 300, "and disarming events");
+	cr_assert_gt(ia, NREC / 4, "most accesses take the inline repeat hit (%u)", ia);
+	cr_assert_eq(ib, 0);
+	cr_assert_eq(fa, fb);
+	assert_same(&a, &b);
+	rig_fini(&a);
+	rig_fini(&b);
 }
