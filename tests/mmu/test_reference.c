@@ -1169,3 +1169,36 @@ Test(disagreement, adding_a_region_keeps_the_paging_structure_caches)
 	                         total(&s, MMU_C_pte_reads_l2) + total(&s, MMU_C_pte_reads_l1)));
 	rig_fini(&g);
 }
+
+/*
+ * docs/model.md: "An access, its TLB misses, walks and faults are charged to
+ * the region of its VA".  mmu_add_region accepts a range of non-canonical
+ * VAs, yet mmu/ charges a non-canonical fault to region 0 (access.c passes
+ * region 0 to mmu_raise).  Either fix passes: refuse such a region, or
+ * charge the fault to it.
+ */
+Test(disagreement, non_canonical_fault_is_charged_to_its_region)
+{
+	const uint64_t hole = 0x0000800000000000ull; /* first VA of the non-canonical hole */
+	struct mmu_stats s;
+	struct rig g;
+	int id;
+
+	pair_init(&g, 0);
+	id = mmu_add_region(g.m, "hole", hole, hole + SZ_4K, NULL);
+	cr_assert_eq(ref_add_region(g.r, hole, hole + SZ_4K), 1);
+	if (id < 0) {
+		rig_fini(&g);
+		return; /* refused: nothing can be charged to it */
+	}
+	cr_assert_eq(mmu_access(g.m, hole + 8, 8, MMU_LOAD, 0, NULL), VMEMSIM_EFAULT);
+	cr_assert_eq(ref_access(g.r, hole + 8, 8, MMU_LOAD, 0, NULL), VMEMSIM_EFAULT);
+	ref_stats(g.r, &s);
+	cr_expect_eq(s.v[id][MMU_C_faults], 1, "the reference follows the docs");
+	mmu_stats_snapshot(g.m, &s);
+	cr_expect_eq(s.v[id][MMU_C_faults], 1,
+	             "fault at %#llx: region %d counts %llu faults, region 0 counts %llu",
+	             (unsigned long long)(hole + 8), id, (unsigned long long)s.v[id][MMU_C_faults],
+	             (unsigned long long)s.v[0][MMU_C_faults]);
+	rig_fini(&g);
+}
