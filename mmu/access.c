@@ -132,10 +132,12 @@ MMU_HOT int translate_page(struct mmu *m, uint64_t va, enum mmu_access_type type
 	} else {
 		e = tlb_lookup(type == MMU_FETCH ? &m->itlb : &m->dtlb, va, m->pcid);
 		if (e) {
-			if (type == MMU_FETCH)
-				mmu_fast_disarm_fetch(m);
-			else
+			if (type == MMU_FETCH) {
+				if (m->fast.ipage != ~0ull)
+					mmu_fast_disarm_fetch(m);
+			} else if (m->fast.dline != ~0ull) {
 				mmu_fast_disarm_data(m);
+			}
 			last->mask = ~(mmu_page_bytes((enum mmu_page_size)e->ps) - 1);
 			last->base = va & last->mask;
 			last->e = e;
