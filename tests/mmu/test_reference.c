@@ -342,17 +342,24 @@ static bool gen_special(const struct profile *p, struct op *o, const struct op *
 	return true;
 }
 
-/* The same line (data) or page (fetch) as the last access. */
+/* The same line (data) or page (fetch) as the last access; 1 in 16 starts
+ * there but crosses into the next line (data) or page (fetch). */
 static void gen_repeat(struct op *o, const struct op *last, uint64_t *s)
 {
+	uint64_t r = rnd(s);
+
 	*o = *last;
 	o->kind = OP_ACCESS;
 	o->type = o->type > MMU_STORE ? MMU_LOAD : o->type;
-	o->va = o->type == MMU_FETCH ? (o->va & ~4095ull) + (rnd(s) & 4032)
-	                             : (o->va & ~63ull) + (rnd(s) & 56);
+	o->va =
+	    o->type == MMU_FETCH ? (o->va & ~4095ull) + (r & 4032) : (o->va & ~63ull) + (r & 56);
 	o->size = o->type == MMU_FETCH ? 16 : 8;
 	if (o->type != MMU_FETCH)
-		o->type = (rnd(s) & 3) == 0 ? MMU_STORE : MMU_LOAD;
+		o->type = ((r >> 12) & 3) == 0 ? MMU_STORE : MMU_LOAD;
+	if (((r >> 14) & 15) == 0) {
+		o->va |= o->type == MMU_FETCH ? 4095 - 7 : 63 - 3;
+		o->size = 1 + (unsigned)((r >> 18) % 16) + 8;
+	}
 }
 
 /* The stream: accesses with runs of repeat hits, and the occasional
@@ -909,6 +916,7 @@ Test(reference, zen4_smep_smap_stream_agrees)
 
 	config_zen4(&c);
 	c.cr4_smep = c.cr4_smap = true;
+	snprintf(c.name, sizeof(c.name), "zen4-smep-smap");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 5, &s);
 	expect_exercised(&s);
 	expect_faults(&s);
@@ -935,6 +943,7 @@ Test(reference, plru_stream_agrees)
 	arr(&c.itlb.arrays[1], "itlb-2m", 32, 32, M2);
 	arr(&c.dtlb.arrays[2], "dtlb-1g", 64, 64, G1);
 	set_repl(&c, MMU_REPL_PLRU);
+	snprintf(c.name, sizeof(c.name), "skylake-plru");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 7, &s);
 	expect_exercised(&s);
 }
@@ -947,6 +956,7 @@ Test(reference, random_replacement_stream_agrees)
 	config_zen4(&c);
 	set_repl(&c, MMU_REPL_RANDOM);
 	c.seed = 0; /* array 0 of each level then starts from the fixed non-zero state */
+	snprintf(c.name, sizeof(c.name), "zen4-random-seed0");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 8, &s);
 	expect_exercised(&s);
 }
@@ -959,6 +969,7 @@ Test(reference, no_pwc_stream_agrees)
 	mmu_config_default(&c);
 	for (unsigned l = 0; l < 6; l++)
 		c.pwc[l].entries = 0;
+	snprintf(c.name, sizeof(c.name), "skylake-no-pwc");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 9, &s);
 	cr_expect_eq(total(&s, MMU_C_cycles_pwc), 0);
 	cr_expect_eq(total(&s, MMU_C_pwc_misses), 0);
@@ -971,6 +982,7 @@ Test(reference, no_l2_no_llc_stream_agrees)
 
 	mmu_config_default(&c);
 	c.l2.size = c.llc.size = 0;
+	snprintf(c.name, sizeof(c.name), "skylake-no-l2-llc");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 10, &s);
 	cr_expect_eq(total(&s, MMU_C_l2_hits) + total(&s, MMU_C_llc_hits), 0);
 }
@@ -982,9 +994,11 @@ Test(reference, llc_only_and_no_cache_streams_agree)
 
 	mmu_config_default(&c);
 	c.l1d.size = c.l2.size = 0;
+	snprintf(c.name, sizeof(c.name), "skylake-llc-only");
 	check_stream(&c, STREAM_QUIRKS, &repeats, 11, &s);
 	cr_expect_gt(total(&s, MMU_C_llc_hits), 1000);
 	c.llc.size = 0;
+	snprintf(c.name, sizeof(c.name), "skylake-no-cache");
 	check_stream(&c, STREAM_QUIRKS, &repeats, 12, &s);
 	cr_expect_eq(total(&s, MMU_C_l1d_hits) + total(&s, MMU_C_llc_hits) +
 	                 total(&s, MMU_C_pte_l1d_hits) + total(&s, MMU_C_pte_llc_hits),
@@ -1005,6 +1019,7 @@ Test(reference, five_level_maxphyaddr_52_stream_agrees)
 	c.levels = 5;
 	c.maxphyaddr = 52; /* bit 50 of the poked 4K leaves is then an address bit */
 	p.w[Z_LOW5] = 2;   /* canonical with 5 levels only: not-present PML5Es */
+	snprintf(c.name, sizeof(c.name), "skylake-5level-52");
 	check_stream(&c, STREAM_QUIRKS, &p, 13, &s);
 	cr_expect_gt(total(&s, MMU_C_pte_reads_l5), 100);
 	cr_expect_gt(total(&s, MMU_C_pwc_hits_pml5e), 10);
@@ -1017,6 +1032,7 @@ Test(reference, no_nxe_no_wp_no_pcid_stream_agrees)
 
 	mmu_config_default(&c);
 	c.efer_nxe = c.cr0_wp = c.cr4_pcide = false;
+	snprintf(c.name, sizeof(c.name), "skylake-no-nxe-wp-pcid");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 14, &s);
 	cr_expect_gt(total(&s, MMU_C_faults), 1000, "NX is a reserved bit without EFER.NXE");
 }
@@ -1051,6 +1067,7 @@ Test(reference, odd_geometry_stream_agrees)
 	c.l1d = (struct mmu_cache_config){16 << 10, 4, 3, MMU_REPL_PLRU};
 	c.l2.size = 0;
 	c.llc = (struct mmu_cache_config){3 << 20, 12, 40, MMU_REPL_RANDOM};
+	snprintf(c.name, sizeof(c.name), "odd-geometry");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 15, &s);
 	cr_expect_eq(total(&s, MMU_C_itlb_hits_4k), 0, "no ITLB array holds 4K");
 	cr_expect_eq(total(&s, MMU_C_stlb_hits_1g), 0, "1G pages are 2M entries in the STLB");
