@@ -475,6 +475,7 @@ static bool same_state(struct rig *g, struct mismatch *mm, const struct op *o, s
 {
 	static struct mmu_stats a, b;
 	static struct mmu_hotspot ha[NPC * 2 + 8], hb[NPC * 2 + 8];
+	struct vmemsim_err err = {0};
 	unsigned r, c, na, nb, i;
 
 	mmu_stats_snapshot(g->m, &a);
@@ -501,6 +502,8 @@ static bool same_state(struct rig *g, struct mismatch *mm, const struct op *o, s
 			    i, (unsigned long long)ha[i].pc, (unsigned long long)ha[i].walks,
 			    (unsigned long long)ha[i].walk_cycles, (unsigned long long)hb[i].pc,
 			    (unsigned long long)hb[i].walks, (unsigned long long)hb[i].walk_cycles);
+	if (mem && mmu_check(g->m, &err) < 0)
+		return differ(mm, o, step, "mmu_check: %s", err.msg);
 	if (mem && memcmp(g->pa.base, g->pb.base, g->tables_end)) {
 		uint64_t pa = 0;
 		while (mmu_phys_read64(&g->pa, pa) == mmu_phys_read64(&g->pb, pa))
