@@ -350,6 +350,7 @@ static void gen_repeat(struct op *o, const struct op *last, uint64_t *s)
 
 	*o = *last;
 	o->kind = OP_ACCESS;
+	o->batch = 0; /* gen_stream decides */
 	o->type = o->type > MMU_STORE ? MMU_LOAD : o->type;
 	o->va =
 	    o->type == MMU_FETCH ? (o->va & ~4095ull) + (r & 4032) : (o->va & ~63ull) + (r & 56);
