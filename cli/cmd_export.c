@@ -71,34 +71,8 @@ static void sb_add_literal(struct sbuf *b, const char *s)
 	sb_add(b, "'");
 }
 
-/* Collect metric names in column order. */
-struct names {
-	char **v;
-	unsigned n;
-};
-
-static int collect_name(void *ctx, unsigned ncols, const char *const *names,
-                        const struct db_value *vals)
-{
-	struct names *nm = ctx;
-	if (!vals || vals[0].type == DB_NULL)
-		return 0;
-	nm->v = realloc(nm->v, (nm->n + 1) * sizeof(*nm->v));
-	if (!nm->v || !(nm->v[nm->n] = strdup(vals[0].s)))
-		abort();
-	nm->n++;
-	return 0;
-}
-
-static void names_free(struct names *nm)
-{
-	for (unsigned i = 0; i < nm->n; i++)
-		free(nm->v[i]);
-	free(nm->v);
-}
-
 /* Metric names ordered: counters as declared, then the others by name. */
-static int metric_names(struct db *db, struct names *nm, struct vmemsim_err *err)
+static int metric_names(struct db *db, struct db_strings *nm, struct vmemsim_err *err)
 {
 	struct sbuf sql = {0};
 	int rc;
@@ -112,14 +86,14 @@ static int metric_names(struct db *db, struct names *nm, struct vmemsim_err *err
 		sb_add(&sql, num);
 	}
 	sb_add(&sql, " ELSE 100000 END, name");
-	rc = db_query(db, sql.s, collect_name, nm, err);
+	rc = db_query_strings(db, sql.s, nm, err);
 	free(sql.s);
 	return rc;
 }
 
 static int export_csv(struct db *db, const char *where, struct vmemsim_err *err)
 {
-	struct names nm = {0};
+	struct db_strings nm = {0};
 	struct sbuf sql = {0};
 	struct db_cli_rows *rows;
 	int rc = metric_names(db, &nm, err);
@@ -142,7 +116,7 @@ static int export_csv(struct db *db, const char *where, struct vmemsim_err *err)
 		db_cli_rows_print(rows, stdout, CLI_FMT_CSV);
 	db_cli_rows_free(rows);
 	free(sql.s);
-	names_free(&nm);
+	db_strings_free(&nm);
 	return rc;
 }
 

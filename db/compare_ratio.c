@@ -8,31 +8,7 @@
 
 /* ---- (5): metrics -------------------------------------------------------- */
 
-struct names {
-	char **v;
-	unsigned n;
-};
-
-static int collect_name(void *ctx, unsigned ncols, const char *const *names,
-                        const struct db_value *v)
-{
-	struct names *nm = ctx;
-	if (!v || v[0].type == DB_NULL)
-		return 0;
-	if (!cmp_grow((void **)&nm->v, nm->n, sizeof(char *)) || !(nm->v[nm->n] = strdup(v[0].s)))
-		return VMEMSIM_ENOMEM;
-	nm->n++;
-	return 0;
-}
-
-static void names_free(struct names *nm)
-{
-	for (unsigned i = 0; i < nm->n; i++)
-		free(nm->v[i]);
-	free(nm->v);
-}
-
-static bool in_names(const struct names *nm, const char *s)
+static bool in_names(const struct db_strings *nm, const char *s)
 {
 	for (unsigned i = 0; i < nm->n; i++)
 		if (!strcmp(nm->v[i], s))
@@ -41,23 +17,21 @@ static bool in_names(const struct names *nm, const char *s)
 }
 
 /* Numeric columns of run_summary (empty on a version-1 database). */
-static int summary_columns(struct cmp *c, struct names *nm)
+static int summary_columns(struct cmp *c, struct db_strings *nm)
 {
 	static const char sql[] =
 	    "SELECT name FROM pragma_table_info('run_summary') WHERE name NOT IN"
 	    " ('run', 'kind', 'workload', 'memory_model', 'cpu', 'layout', 'status', 'started')";
-	int rc = db_query(c->db, sql, collect_name, nm, c->err);
-	return rc == VMEMSIM_ENOMEM ? cmp_oom(c) : rc;
+	return db_query_strings(c->db, sql, nm, c->err);
 }
 
-static int metric_names(struct cmp *c, struct names *nm)
+static int metric_names(struct cmp *c, struct db_strings *nm)
 {
-	int rc = db_query(c->db, "SELECT DISTINCT name FROM metrics ORDER BY name", collect_name,
-	                  nm, c->err);
-	return rc == VMEMSIM_ENOMEM ? cmp_oom(c) : rc;
+	return db_query_strings(c->db, "SELECT DISTINCT name FROM metrics ORDER BY name", nm,
+	                        c->err);
 }
 
-static int unknown_metric(struct cmp *c, const char *m, const struct names *known)
+static int unknown_metric(struct cmp *c, const char *m, const struct db_strings *known)
 {
 	char list[600] = "";
 	for (unsigned i = 0; i < known->n && strlen(list) < sizeof(list) - 80; i++)
@@ -68,7 +42,8 @@ static int unknown_metric(struct cmp *c, const char *m, const struct names *know
 	                    strlen(list) >= sizeof(list) - 80 ? ", ..." : "");
 }
 
-static int choose_metrics(struct cmp *c, const struct names *stored, const struct names *summary)
+static int choose_metrics(struct cmp *c, const struct db_strings *stored,
+                          const struct db_strings *summary)
 {
 	static const char *const defaults[] = {DB_COMPARE_DEFAULT_METRICS};
 	const char *const *want = c->o->metrics ? c->o->metrics : defaults;
@@ -135,7 +110,7 @@ static int sum_metric(struct cmp *c, const char *m, bool from_summary)
 	return db_query(c->db, sql, add_value, c, c->err);
 }
 
-static int compute_means(struct cmp *c, const struct names *stored)
+static int compute_means(struct cmp *c, const struct db_strings *stored)
 {
 	struct db_compare *o = c->out;
 	int rc = 0;
@@ -168,7 +143,7 @@ static int compute_means(struct cmp *c, const struct names *stored)
 
 int cmp_metrics(struct cmp *c)
 {
-	struct names stored = {0}, summary = {0};
+	struct db_strings stored = {0}, summary = {0};
 	int rc = metric_names(c, &stored);
 	if (!rc)
 		rc = summary_columns(c, &summary);
@@ -176,8 +151,8 @@ int cmp_metrics(struct cmp *c)
 		rc = choose_metrics(c, &stored, &summary);
 	if (!rc)
 		rc = compute_means(c, &stored);
-	names_free(&stored);
-	names_free(&summary);
+	db_strings_free(&stored);
+	db_strings_free(&summary);
 	return rc;
 }
 

@@ -201,6 +201,18 @@ int db_query(struct db *db, const char *sql, db_row_fn fn, void *ctx, struct vme
 int db_query_args(struct db *db, const char *sql, const char *const *args, unsigned nargs,
                   db_row_fn fn, void *ctx, struct vmemsim_err *err);
 
+/* The first column of a query's rows as strings, NULLs skipped. */
+struct db_strings {
+	char **v;
+	unsigned n;
+};
+
+/* db_query collecting the first column into *out (appended: start from
+ * {0}); free with db_strings_free, also after a failure. */
+int db_query_strings(struct db *db, const char *sql, struct db_strings *out,
+                     struct vmemsim_err *err);
+void db_strings_free(struct db_strings *s);
+
 /* ---- Comparing runs ------------------------------------------------------ */
 
 /* db_compare: the finished runs matching `where`, grouped by the config fields

@@ -133,6 +133,44 @@ int db_query(struct db *db, const char *sql, db_row_fn fn, void *ctx, struct vme
 	return db_query_args(db, sql, NULL, 0, fn, ctx, err);
 }
 
+static int collect_string(void *ctx, unsigned ncols, const char *const *names,
+                          const struct db_value *vals)
+{
+	struct db_strings *s = ctx;
+	char **v;
+
+	(void)ncols;
+	(void)names;
+	if (!vals || vals[0].type == DB_NULL)
+		return 0;
+	v = realloc(s->v, (s->n + 1) * sizeof(*v));
+	if (!v)
+		return VMEMSIM_ENOMEM;
+	s->v = v;
+	if (!(v[s->n] = strdup(vals[0].s)))
+		return VMEMSIM_ENOMEM;
+	s->n++;
+	return 0;
+}
+
+int db_query_strings(struct db *db, const char *sql, struct db_strings *out,
+                     struct vmemsim_err *err)
+{
+	int rc = db_query(db, sql, collect_string, out, err);
+
+	if (rc == VMEMSIM_ENOMEM)
+		return vmemsim_errf(err, rc, "out of memory collecting query results");
+	return rc;
+}
+
+void db_strings_free(struct db_strings *s)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	*s = (struct db_strings){0};
+}
+
 /* ---- info, check, vacuum ------------------------------------------------ */
 
 static int one_int(struct db *db, const char *sql, int64_t *out, struct vmemsim_err *err)

@@ -146,6 +146,12 @@ MMU_HOT int translate_page(struct mmu *m, uint64_t va, enum mmu_access_type type
 	} else {
 		e = tlb_lookup(type == MMU_FETCH ? &m->itlb : &m->dtlb, va, m->pcid);
 		if (e) {
+			if (type == MMU_FETCH) {
+				if (m->fast.ipage != ~0ull)
+					mmu_fast_disarm_fetch(m);
+			} else if (m->fast.dline != ~0ull) {
+				mmu_fast_disarm_data(m);
+			}
 			last->mask = ~(mmu_page_bytes((enum mmu_page_size)e->ps) - 1);
 			last->base = va & last->mask;
 			last->e = e;
@@ -231,12 +237,14 @@ static __attribute__((noinline)) int access_one(struct mmu *m, uint64_t va, uint
  * would do after finding last->e (which the caller checked: same page,
  * rights, one region), without translating again. */
 static __attribute__((noinline)) int access_data(struct mmu *m, uint64_t *ctr,
-                                                 const struct tlb_ent *e, uint64_t pa,
+                                                 const struct tlb_ent *e, uint64_t va, uint64_t pa,
                                                  uint32_t size, enum mmu_access_type type)
 {
 	ctr[MMU_C_dtlb_hits_4k + e->ps]++;
 	ctr[MMU_C_fetches + type]++;
 	data_access(m, ctr, pa, size);
+	if ((pa >> 6) == m->last_line && ((pa + size - 1) >> 6) == m->last_line)
+		mmu_fast_arm_data(m, va, e);
 	return 0;
 }
 
@@ -246,10 +254,12 @@ static __attribute__((noinline)) int access_data(struct mmu *m, uint64_t *ctr,
  * for data, in the line the last cache access touched.  It counts exactly
  * what access_one would: an L1 TLB hit, the access, and a hit in the first
  * cache level at that level's latency.  A data access in that page but
- * another line skips the translation too (access_data).
+ * another line skips the translation too (access_data).  Both arm mmu.h's
+ * inline repeat hit (fast.c), which then takes the following accesses to
+ * that line or page without calling in here.
  */
-int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type, uint64_t pc,
-               struct mmu_fault *fault)
+int mmu_access_full(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type,
+                    uint64_t pc, struct mmu_fault *fault)
 {
 	const struct mmu_last *last;
 	const struct tlb_ent *e;
@@ -266,15 +276,17 @@ int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type t
 	if (type == MMU_FETCH) {
 		ctr[MMU_C_itlb_hits_4k + e->ps]++;
 		ctr[MMU_C_fetches]++;
+		mmu_fast_arm_fetch(m, va, e);
 		return 0;
 	}
 	pa = ent_pa(e, va);
 	if (unlikely((pa >> 6) != m->last_line || ((pa + size - 1) >> 6) != m->last_line))
-		return access_data(m, ctr, e, pa, size, type);
+		return access_data(m, ctr, e, va, pa, size, type);
 	ctr[MMU_C_dtlb_hits_4k + e->ps]++;
 	ctr[MMU_C_fetches + type]++;
 	ctr[MMU_C_l1d_hits + m->cache[0].kind]++;
 	ctr[MMU_C_cycles_mem] += m->cache[0].latency - m->l1d_latency;
+	mmu_fast_arm_data(m, va, e);
 	return 0;
 }
 

@@ -54,6 +54,40 @@ static int check_pwcs(const struct mmu *m, struct vmemsim_err *err)
 	return 0;
 }
 
+/* The inline repeat hit (fast.c) is armed only over the state a repeat hit
+ * needs: the L1 TLB entry of last[] covers the page, and for data the line
+ * is the L1D's last line; pending hits only while armed. */
+static int check_fast(const struct mmu *m, struct vmemsim_err *err)
+{
+	const struct mmu_fast *f = &m->fast;
+	const struct mmu_last *l;
+
+	if (f->ipage != ~0ull) {
+		l = &m->last[0];
+		if (((f->ipage << 12) & l->mask) != l->base || l->e->region != m->fast_ireg ||
+		    l->e->ps != m->fast_ips)
+			return vmemsim_errf(
+			    err, VMEMSIM_ECORRUPT,
+			    "fast path armed for fetch page %#llx without its ITLB entry",
+			    (unsigned long long)(f->ipage << 12));
+	} else if (f->n[MMU_FETCH]) {
+		return vmemsim_errf(err, VMEMSIM_ECORRUPT, "pending fetch hits while disarmed");
+	}
+	if (f->dline != ~0ull) {
+		l = &m->last[1];
+		if (((f->dline << 6) & l->mask) != l->base || l->e->region != m->fast_dreg ||
+		    l->e->ps != m->fast_dps ||
+		    ((l->e->pa | ((f->dline << 6) & ~l->mask)) >> 6) != m->last_line)
+			return vmemsim_errf(err, VMEMSIM_ECORRUPT,
+			                    "fast path armed for line %#llx without its DTLB entry "
+			                    "and L1D line",
+			                    (unsigned long long)(f->dline << 6));
+	} else if (f->n[MMU_LOAD] | f->n[MMU_STORE]) {
+		return vmemsim_errf(err, VMEMSIM_ECORRUPT, "pending data hits while disarmed");
+	}
+	return 0;
+}
+
 int mmu_check(const struct mmu *m, struct vmemsim_err *err)
 {
 	static const char *const cache_names[3] = {"l1d", "l2", "llc"};
@@ -97,5 +131,5 @@ int mmu_check(const struct mmu *m, struct vmemsim_err *err)
 	}
 	if (!m->cfg.cr4_pcide && m->pcid)
 		return vmemsim_errf(err, VMEMSIM_ECORRUPT, "PCID %u without CR4.PCIDE", m->pcid);
-	return 0;
+	return check_fast(m, err);
 }

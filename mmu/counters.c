@@ -39,6 +39,7 @@ void mmu_stats_snapshot(const struct mmu *m, struct mmu_stats *out)
 	out->nr_regions = m->nr_regions;
 	out->base_cpi = m->cfg.base_cpi;
 	memcpy(out->v, m->ctr, sizeof(out->v[0]) * m->nr_regions);
+	mmu_fast_pending(m, out->v);
 }
 
 void mmu_stats_sub(struct mmu_stats *a, const struct mmu_stats *b)
@@ -84,6 +85,7 @@ double mmu_stats_cycles(const struct mmu_stats *s, int region)
 void mmu_reset_stats(struct mmu *m)
 {
 	memset(m->ctr, 0, sizeof(*m->ctr) * MMU_MAX_REGIONS);
+	memset(m->fast.n, 0, sizeof(m->fast.n)); /* pending hits are counted hits */
 	memset(m->hs, 0, sizeof(*m->hs) * HS_CAPACITY);
 	m->hs_dropped = 0;
 }

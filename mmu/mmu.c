@@ -113,6 +113,7 @@ int mmu_create(struct mmu **out, const struct mmu_config *cfg, struct mmu_phys *
 	m->va_shift = 64 - pt_va_bits(cfg->levels);
 	m->last_line = ~0ull;
 	m->retire_page = ~0ull;
+	m->fast.ipage = m->fast.dline = ~0ull;
 	mmu_forget_last(m);
 	m->rsvd_hi = PTE_ADDR_MASK & ~((1ull << cfg->maxphyaddr) - 1);
 	mmu_compute_walk_masks(m, m->rsvd, &m->nx_mask);
@@ -209,6 +210,8 @@ void mmu_flush_all(struct mmu *m)
 
 void mmu_set_cpl(struct mmu *m, unsigned cpl)
 {
+	mmu_fast_disarm_fetch(m); /* the armed rights were tested at the old CPL */
+	mmu_fast_disarm_data(m);
 	m->cpl = cpl == 3 ? 3 : 0;
 	mmu_recompute_masks(m);
 }

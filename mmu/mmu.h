@@ -351,8 +351,54 @@ struct mmu_fault {
  * root to the failing one) or a non-canonical VA / a table outside guest
  * memory (MMU_FAULT_* bits).  The counters of the work done up to the fault
  * stay counted.  Allocates nothing. */
-int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type, uint64_t pc,
-               struct mmu_fault *fault);
+static inline int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type,
+                             uint64_t pc, struct mmu_fault *fault);
+
+/* mmu_access without the inline repeat-hit test below: every case. */
+int mmu_access_full(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type,
+                    uint64_t pc, struct mmu_fault *fault);
+
+/*
+ * The repeat hit, inline.  An emulator makes most of its accesses to the
+ * line (data) or page (fetch) it accessed last; such an access hits the L1
+ * TLB entry and the L1D line that are already the most recent of their
+ * sets, so it changes no replacement state and counts the same counters as
+ * the access before it: an L1 TLB hit, the access, an L1D hit.  The model
+ * arms this memory only after an access that left exactly that state, and
+ * disarms it whenever the L1 TLB entry, the last L1D line, the rights masks
+ * or the regions change; the caller's hook then pays a compare and one
+ * increment.  The increments are added to the counters when the memory is
+ * disarmed or rearmed, and mmu_stats_snapshot() adds those still pending, so
+ * every counter reads exactly as if mmu_access_full() had run.
+ *
+ * struct mmu begins with this struct; it is public only so that the test
+ * can be inline.  Nothing outside mmu/ may write it.
+ */
+struct mmu_fast {
+	uint64_t dline; /* va >> 6 of the line a load/store may re-hit (~0: none) */
+	uint64_t ipage; /* va >> 12 of the page a fetch may re-hit (~0: none) */
+	uint32_t dok;   /* bit t set: an access of type t to dline re-hits */
+	uint64_t n[3];  /* repeat hits per type not yet in the counters */
+};
+
+static inline int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type,
+                             uint64_t pc, struct mmu_fault *fault)
+{
+	struct mmu_fast *f = (struct mmu_fast *)(void *)m;
+
+	/* size - 1 wraps for size 0, which then goes to mmu_access_full's check */
+	if (type == MMU_FETCH) {
+		if ((va >> 12) == f->ipage && size - 1 < 4096 - (uint32_t)(va & 4095)) {
+			f->n[MMU_FETCH]++;
+			return 0;
+		}
+	} else if ((unsigned)type <= MMU_STORE && (va >> 6) == f->dline &&
+	           size - 1 < 64 - (uint32_t)(va & 63) && ((f->dok >> type) & 1)) {
+		f->n[type]++;
+		return 0;
+	}
+	return mmu_access_full(m, va, size, type, pc, fault);
+}
 
 /* Translate like mmu_access (TLBs, walk, A/D bits, faults and their
  * counters) but present no access: the fetches/loads/stores counters and the

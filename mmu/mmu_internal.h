@@ -618,6 +618,10 @@ struct mmu_region {
 
 /* ---- The model ----------------------------------------------------------- */
 struct mmu {
+	struct mmu_fast fast; /* first: mmu.h's inline mmu_access() reads it */
+	/* What the pending repeat hits count as (mmu_fast_arm_*): the region
+	 * and the page size of the L1 TLB entry. */
+	uint8_t fast_ireg, fast_dreg, fast_ips, fast_dps;
 	/* hot: read on every access */
 	struct mmu_last last[2]; /* [0] ITLB, [1] DTLB: the entry the last lookup found */
 	uint64_t last_line;      /* the line the last data-cache access touched */
@@ -677,6 +681,21 @@ void mmu_compute_masks(const struct mmu *m, uint8_t need[3], uint8_t forbid[3]);
 int mmu_raise(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned region, uint64_t pc,
               uint32_t ec, struct mmu_fault *fault);
 
+/* The TLB-hit rights test: allowed iff (perm & (need | forbid)) == need. */
+static inline bool mmu_perm_ok(const struct mmu *m, unsigned perm, enum mmu_access_type type)
+{
+	return (perm & (m->need[type] | m->forbid[type])) == m->need[type];
+}
+
+/* fast.c: the inline repeat hit's memory (mmu.h).  Disarming adds the
+ * pending hits to the counters; arming disarms first. */
+void mmu_fast_disarm_fetch(struct mmu *m);
+void mmu_fast_disarm_data(struct mmu *m);
+void mmu_fast_arm_fetch(struct mmu *m, uint64_t va, const struct tlb_ent *e);
+void mmu_fast_arm_data(struct mmu *m, uint64_t va, const struct tlb_ent *e);
+/* Add the pending hits to v (a counter table like m->ctr). */
+void mmu_fast_pending(const struct mmu *m, uint64_t (*v)[MMU_NR_COUNTERS]);
+
 /* cache.c: returns the latency; *lvl = index of the level that hit, nr_caches for DRAM. */
 /* After an L1D miss that already filled the L1D (nr_caches >= 1): the lower
  * levels, each filled when it misses. */
@@ -696,6 +715,8 @@ MMU_HOT uint32_t cache_access(struct mmu *m, uint64_t pa, unsigned *lvl)
 		return m->cfg.dram_latency;
 	}
 	m->last_line = line;
+	if (m->fast.dline != ~0ull)
+		mmu_fast_disarm_data(m);
 	set = sa_set(sa, line);
 	if (sa_access1(sa, set, line)) {
 		*lvl = 0;
@@ -710,6 +731,10 @@ void cache_prefetch_line(const struct mmu *m, uint64_t line);
 
 static inline void mmu_forget_last(struct mmu *m)
 {
+	if (m->fast.ipage != ~0ull)
+		mmu_fast_disarm_fetch(m);
+	if (m->fast.dline != ~0ull)
+		mmu_fast_disarm_data(m);
 	m->last[0].base = m->last[1].base = 1;
 	m->last[0].mask = m->last[1].mask = ~0ull;
 }

@@ -27,7 +27,15 @@
  *     region of the first byte;
  *   - line_splits counts a data access once if its bytes span more than one
  *     64-byte line (a page-crossing data access always does) — unless
- *     REF_QUIRK_LINE_SPLITS_PER_PAGE is set (see ref_create).
+ *     REF_QUIRK_LINE_SPLITS_PER_PAGE is set (see ref_create);
+ *   - the PWCs are probed from the PDE cache up and the first hit (the
+ *     deepest) is the only one touched;
+ *   - a fault of a non-canonical VA is charged to the VA's region and has
+ *     error code MMU_FAULT_NONCANONICAL | W/U/I (no P); a table outside
+ *     guest memory gives MMU_FAULT_BADPHYS | P | W/U/I and its walk counts
+ *     as faulted (these two codes follow mmu/walk.c: the docs do not say);
+ *   - a store through a clean entry is a dirty assist only if the entry's
+ *     rights allow the store (else it is a permission fault).
  *
  * Ownership: the model borrows phys (which must outlive it).  Nothing here
  * prints or exits.  Units as in mmu.h.

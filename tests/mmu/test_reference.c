@@ -5,9 +5,14 @@
  * agree on every counter of every region, every return code, fault report
  * and translated PA, the hot spots and the A/D bits written back.
  *
- * Run them (e.g. after optimising mmu/; every test is in suite "reference"):
- *     build-x/tests/mmu/test_mmu_reference              (all of them)
+ * Run them (e.g. after optimising mmu/; every stream test is in suite
+ * "reference", the known disagreements in suite "disagreement"):
+ *     build-x/tests/mmu/test_mmu_reference --filter 'reference/?*'
  *     build-x/tests/mmu/test_mmu_reference --filter 'reference/zen4?*'
+ * A longer soak: REF_SEEDS=50 (streams per test) and REF_OPS=1000000
+ * (operations per stream) in the environment; REF_DEBUG=1 prints the
+ * reference's counters.  Fewer operations than the default may trip the
+ * tests' "the stream exercised X" expectations, never the comparison.
  * A failure names the first step where the two differ, the operation, and
  * the first differing counter (region, optimised vs reference); the stream
  * is regenerated from its seed, so it reproduces exactly.
@@ -45,8 +50,26 @@
 #define ZWILD  0xffff800000000000ull /* mostly unmapped kernel space */
 #define ZNONC  0x0100000000000000ull /* not canonical with 4 or 5 levels */
 #define ZLOW5  0x0000900000000000ull /* canonical with 5 levels only */
+#define ZTOP   0x00007fffffffe000ull /* + 8K: the top of the lower half */
+#define RSPLIT (Z2M + SZ_1G + SZ_1M) /* a region boundary inside a 2M page */
+#define R1G    (ZMIX + 1536 * SZ_1M) /* a 12K region inside a 1G page */
 
-enum { Z_4K, Z_2M, Z_1G, Z_MIX, Z_TEXT, Z_UDATA, Z_UTEXT, Z_WILD, Z_NONC, Z_LOW5, NZONES };
+enum {
+	Z_4K,
+	Z_2M,
+	Z_1G,
+	Z_MIX,
+	Z_TEXT,
+	Z_UDATA,
+	Z_UTEXT,
+	Z_WILD,
+	Z_NONC,
+	Z_LOW5,
+	Z_EDGE2M, /* the 2M page a region boundary cuts */
+	Z_EDGE1G, /* a 3-page region inside the 1G page of ZMIX */
+	Z_TOP,    /* the last two pages below the canonical hole */
+	NZONES
+};
 
 static const struct {
 	uint64_t va, len;
@@ -62,6 +85,9 @@ static const struct {
     [Z_WILD] = {ZWILD, 1ull << 46, false, false},
     [Z_NONC] = {ZNONC, 1ull << 40, false, false},
     [Z_LOW5] = {ZLOW5, 1ull << 44, true, false},
+    [Z_EDGE2M] = {RSPLIT - SZ_1M, SZ_2M, false, false},
+    [Z_EDGE1G] = {R1G - 2 * SZ_4K, 7 * SZ_4K, false, true},
+    [Z_TOP] = {ZTOP, 2 * SZ_4K, true, false},
 };
 
 /* What a stream is made of; rates are per 1024 unless noted. */
@@ -70,11 +96,20 @@ struct profile {
 	unsigned hot;       /* an access from the zone's 64-page hot set */
 	unsigned repeat;    /* start a run of 1..64 accesses to the same line/page */
 	unsigned store, fetch, cross_page, cross_line, big;
-	unsigned invlpg, cr3, flush, cpl, translate, retire; /* per 65536 */
+	unsigned invlpg, cr3, flush, cpl, translate, retire, pte, bad; /* per 65536 */
 	unsigned batch; /* a run of accesses goes as one batch */
 };
 
-enum op_kind { OP_ACCESS, OP_TRANSLATE, OP_INVLPG, OP_CR3, OP_FLUSH, OP_CPL, OP_RETIRE };
+enum op_kind {
+	OP_ACCESS,
+	OP_TRANSLATE,
+	OP_INVLPG,
+	OP_CR3,
+	OP_FLUSH,
+	OP_CPL,
+	OP_RETIRE,
+	OP_PTE /* edit a leaf of the current tree in both copies, then INVLPG (flag: how) */
+};
 
 struct op {
 	uint8_t kind, type, batch, flag;
@@ -90,7 +125,8 @@ struct rig {
 	uint64_t tables_end;
 	struct mmu *m;
 	struct ref_mmu *r;
-	unsigned cpl;
+	const struct mmu_pt *cur; /* the tree CR3 points at */
+	uint64_t parked[2];       /* PA of a leaf made not-present in A's / B's memory (0: none) */
 };
 
 struct mismatch {
@@ -146,6 +182,7 @@ static void build_tree(struct rig *g, struct mmu_pt *pt, unsigned levels, uint64
 	map(pt, ZUDATA, 48 * SZ_1G, 4 * SZ_1M, k4, MMU_PROT_USER_RW);
 	map(pt, ZUDATA + 4 * SZ_1M, 48 * SZ_1G + 4 * SZ_1M, 60 * SZ_1M, m2, MMU_PROT_USER_RW);
 	map(pt, ZUTEXT, 49 * SZ_1G, 8 * SZ_1M, k4, PTE_P | PTE_US);
+	map(pt, ZTOP, 50 * SZ_1G, 2 * SZ_4K, k4, MMU_PROT_USER_RW);
 	for (i = 0; i < 24; i++) { /* holes, read-only pages, reserved bits */
 		uint64_t off = ((i * 7919ull + 13) % 262144) * SZ_4K;
 		if (i % 3 == 0)
@@ -185,10 +222,10 @@ static void rig_init(struct rig *g, const struct mmu_config *cfg, unsigned quirk
 	cr_assert_eq(ref_create(&g->r, cfg, &g->pb, quirks), 0);
 	/* Regions: one boundary inside a 2M page, a 12K one inside the 1G page. */
 	static const uint64_t reg[][2] = {{Z4K, Z4K + SZ_1G},
-	                                  {Z2M, Z2M + SZ_1G + SZ_1M},
+	                                  {Z2M, RSPLIT},
 	                                  {ZTEXT, ZTEXT + 16 * SZ_1M},
 	                                  {ZUDATA, ZUDATA + 64 * SZ_1M},
-	                                  {ZMIX + 1536 * SZ_1M, ZMIX + 1536 * SZ_1M + 3 * SZ_4K}};
+	                                  {R1G, R1G + 3 * SZ_4K}};
 	for (unsigned i = 0; i < 5; i++) {
 		cr_assert_eq(mmu_add_region(g->m, "r", reg[i][0], reg[i][1], &err), (int)i + 1,
 		             "%s", err.msg);
@@ -196,6 +233,7 @@ static void rig_init(struct rig *g, const struct mmu_config *cfg, unsigned quirk
 	}
 	mmu_write_cr3(g->m, g->ta_pt.root, 0, false);
 	ref_write_cr3(g->r, g->ta_pt.root, 0, false);
+	g->cur = &g->ta_pt;
 }
 
 static void rig_fini(struct rig *g)
@@ -245,7 +283,7 @@ static void gen_access(const struct profile *p, struct op *o, unsigned cpl, uint
 	o->va = zone[z].va + off;
 	r = rnd(s);
 	o->type = (r & 1023) < p->store ? MMU_STORE : MMU_LOAD;
-	if (((r >> 10) & 1023) < p->fetch * (zone[z].text ? 8 : 1))
+	if (((r >> 10) & 1023) < (zone[z].text ? p->fetch * 8 : p->fetch / 8))
 		o->type = MMU_FETCH;
 	o->size = 1u << ((r >> 20) % 4); /* 1..8 */
 	o->va &= ~(uint64_t)(o->size - 1);
@@ -261,11 +299,75 @@ static void gen_access(const struct profile *p, struct op *o, unsigned cpl, uint
 		o->size = 1 + (unsigned)((r >> 54) % 4096);
 }
 
+static bool editable(uint64_t va) /* leaves edit_leaf may change: not global, not shared */
+{
+	return (va >= Z4K && va - Z4K < SZ_1G) || (va >= Z2M && va - Z2M < 4 * SZ_1G) ||
+	       (va >= Z1G && va - Z1G < 8 * SZ_1G) || (va >= ZUDATA && va - ZUDATA < 64 * SZ_1M);
+}
+
+/* Maybe an architectural operation instead of an access; INVLPGs and
+ * page-table edits often aim at the page of the last access, which a run of
+ * repeat hits then accesses again. */
+static bool gen_special(const struct profile *p, struct op *o, const struct op *last, unsigned *cpl,
+                        uint64_t *s)
+{
+	uint64_t x = rnd(s) & 65535;
+
+	if (x < p->invlpg) {
+		gen_access(p, o, *cpl, s);
+		o->va = last && (rnd(s) & 1) ? last->va : o->va;
+		o->kind = OP_INVLPG;
+	} else if ((x -= p->invlpg) < p->cr3) {
+		o->kind = OP_CR3;
+		o->va = rnd(s) & 3; /* pcid */
+		o->flag = rnd(s) & 1;
+	} else if ((x -= p->cr3) < p->flush) {
+		o->kind = OP_FLUSH;
+	} else if ((x -= p->flush) < p->cpl) {
+		o->kind = OP_CPL;
+		*cpl = 3 - *cpl;
+		o->flag = (uint8_t)*cpl;
+	} else if ((x -= p->cpl) < p->retire) {
+		o->kind = OP_RETIRE;
+		o->size = 1 + (unsigned)(rnd(s) % 40);
+	} else if ((x -= p->retire) < p->pte) {
+		o->kind = OP_PTE;
+		o->va = (rnd(s) & 1 ? Z4K : Z2M) + (rnd(s) % SZ_1G);
+		if (last && editable(last->va) && (rnd(s) & 1))
+			o->va = last->va;
+		o->flag = (uint8_t)(rnd(s) % 5);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* The same line (data) or page (fetch) as the last access; 1 in 16 starts
+ * there but crosses into the next line (data) or page (fetch). */
+static void gen_repeat(struct op *o, const struct op *last, uint64_t *s)
+{
+	uint64_t r = rnd(s);
+
+	*o = *last;
+	o->kind = OP_ACCESS;
+	o->batch = 0; /* gen_stream decides */
+	o->type = o->type > MMU_STORE ? MMU_LOAD : o->type;
+	o->va =
+	    o->type == MMU_FETCH ? (o->va & ~4095ull) + (r & 4032) : (o->va & ~63ull) + (r & 56);
+	o->size = o->type == MMU_FETCH ? 16 : 8;
+	if (o->type != MMU_FETCH)
+		o->type = ((r >> 12) & 3) == 0 ? MMU_STORE : MMU_LOAD;
+	if (((r >> 14) & 15) == 0) {
+		o->va |= o->type == MMU_FETCH ? 4095 - 7 : 63 - 3;
+		o->size = 1 + (unsigned)((r >> 18) % 16) + 8;
+	}
+}
+
 /* The stream: accesses with runs of repeat hits, and the occasional
- * architectural operation. */
+ * architectural operation (also inside runs). */
 static struct op *gen_stream(const struct profile *p, uint64_t seed, size_t n)
 {
-	struct op *ops = calloc(n, sizeof(*ops));
+	struct op *ops = calloc(n, sizeof(*ops)), *last = NULL;
 	uint64_t s = seed | 1, x;
 	unsigned cpl = 0, repeat = 0, batch = 0;
 	size_t i;
@@ -273,40 +375,25 @@ static struct op *gen_stream(const struct profile *p, uint64_t seed, size_t n)
 	cr_assert_not_null(ops);
 	for (i = 0; i < n; i++) {
 		struct op *o = &ops[i];
-		x = rnd(&s) & 65535;
 		o->pc = (cpl == 3 ? ZUTEXT : ZTEXT) + (rnd(&s) % NPC) * 64;
-		if (repeat && i > 0 && ops[i - 1].kind == OP_ACCESS) {
-			*o = ops[i - 1];
-			o->va = o->type == MMU_FETCH ? (o->va & ~4095ull) + (rnd(&s) & 4032)
-			                             : (o->va & ~63ull) + (rnd(&s) & 56);
-			o->size = o->type == MMU_FETCH ? 16 : 8;
-			if (o->type != MMU_FETCH)
-				o->type = (rnd(&s) & 3) == 0 ? MMU_STORE : MMU_LOAD;
+		if (gen_special(p, o, last, &cpl, &s)) {
+		} else if (repeat && last) {
+			gen_repeat(o, last, &s);
 			repeat--;
-		} else if (x < p->invlpg) {
-			o->kind = OP_INVLPG;
-			gen_access(p, o, cpl, &s);
-			o->kind = OP_INVLPG;
-		} else if ((x -= p->invlpg) < p->cr3) {
-			o->kind = OP_CR3;
-			o->va = rnd(&s) & 3; /* pcid */
-			o->flag = rnd(&s) & 1;
-		} else if ((x -= p->cr3) < p->flush) {
-			o->kind = OP_FLUSH;
-		} else if ((x -= p->flush) < p->cpl) {
-			o->kind = OP_CPL;
-			cpl = 3 - cpl;
-			o->flag = (uint8_t)cpl;
-		} else if ((x -= p->cpl) < p->retire) {
-			o->kind = OP_RETIRE;
-			o->size = 1 + (unsigned)(rnd(&s) % 40);
 		} else {
 			gen_access(p, o, cpl, &s);
-			if ((x -= p->retire) < p->translate)
+			if ((rnd(&s) & 65535) < p->translate)
 				o->kind = OP_TRANSLATE;
 			if ((rnd(&s) & 1023) < p->repeat)
 				repeat = 1 + (unsigned)(rnd(&s) % 64);
+			if ((rnd(&s) & 65535) < p->bad) { /* EINVAL: nothing counted */
+				x = rnd(&s) % 3;
+				o->size = x == 0 ? 0 : x == 1 ? 4097 : o->size;
+				o->type = x == 2 ? 3 : o->type;
+			}
 		}
+		if (o->kind == OP_ACCESS || o->kind == OP_TRANSLATE)
+			last = o;
 		if (o->kind == OP_ACCESS && !batch && (rnd(&s) & 1023) < p->batch)
 			batch = 1 + (unsigned)(rnd(&s) % 200);
 		if (o->kind == OP_ACCESS && batch) {
@@ -326,11 +413,12 @@ static const char *const type_name[] = {"fetch", "load", "store"};
 static void describe(const struct op *o, size_t step, char *buf, size_t len)
 {
 	static const char *const kind[] = {"access",    "translate", "invlpg", "cr3",
-	                                   "flush_all", "set_cpl",   "retire"};
+	                                   "flush_all", "set_cpl",   "retire", "pte edit"};
 
 	snprintf(buf, len, "step %zu (%s%s %s va %#llx size %u pc %#llx flag %u)", step,
-	         kind[o->kind], o->batch ? " in a batch" : "", type_name[o->type % 3],
-	         (unsigned long long)o->va, o->size, (unsigned long long)o->pc, o->flag);
+	         kind[o->kind], o->batch ? " in a batch" : "",
+	         o->type < 3 ? type_name[o->type] : "bad-type", (unsigned long long)o->va, o->size,
+	         (unsigned long long)o->pc, o->flag);
 }
 
 static bool differ(struct mismatch *mm, const struct op *o, size_t step, const char *fmt, ...)
@@ -365,9 +453,12 @@ static bool same_fault(const struct mmu_fault *a, const struct mmu_fault *b)
 	return true;
 }
 
+static size_t n_einval; /* bad records the models agreed to reject */
+
 static bool same_result(struct mismatch *mm, const struct op *o, size_t step, int rm, int rr,
                         const struct mmu_fault *fm, const struct mmu_fault *fr)
 {
+	n_einval += rm == VMEMSIM_EINVAL && rr == VMEMSIM_EINVAL;
 	if (rm != rr)
 		return differ(mm, o, step, "mmu returned %d, reference %d", rm, rr);
 	if (rm == VMEMSIM_EFAULT && !same_fault(fm, fr))
@@ -385,6 +476,7 @@ static bool same_state(struct rig *g, struct mismatch *mm, const struct op *o, s
 {
 	static struct mmu_stats a, b;
 	static struct mmu_hotspot ha[NPC * 2 + 8], hb[NPC * 2 + 8];
+	struct vmemsim_err err = {0};
 	unsigned r, c, na, nb, i;
 
 	mmu_stats_snapshot(g->m, &a);
@@ -411,6 +503,8 @@ static bool same_state(struct rig *g, struct mismatch *mm, const struct op *o, s
 			    i, (unsigned long long)ha[i].pc, (unsigned long long)ha[i].walks,
 			    (unsigned long long)ha[i].walk_cycles, (unsigned long long)hb[i].pc,
 			    (unsigned long long)hb[i].walks, (unsigned long long)hb[i].walk_cycles);
+	if (mem && mmu_check(g->m, &err) < 0)
+		return differ(mm, o, step, "mmu_check: %s", err.msg);
 	if (mem && memcmp(g->pa.base, g->pb.base, g->tables_end)) {
 		uint64_t pa = 0;
 		while (mmu_phys_read64(&g->pa, pa) == mmu_phys_read64(&g->pb, pa))
@@ -454,6 +548,46 @@ static bool run_batch(struct rig *g, const struct op *ops, size_t i, size_t cnt,
 	return true;
 }
 
+/*
+ * What a kernel does to a live mapping, applied to both models' memory
+ * alike (each copy keeps its own A/D bits): flag 0 toggles RW, 1 clears D
+ * (page_mkclean), 2 clears A (page aging), then INVLPG; 3 makes the leaf
+ * not present (then INVLPG), 4 makes the parked one present again (no
+ * INVLPG: misses are not cached).
+ */
+static size_t n_edits; /* leaves edited by edit_leaf */
+
+static void edit_leaf(struct rig *g, const struct op *o)
+{
+	static const uint64_t bit[3] = {PTE_RW, PTE_D, PTE_A};
+	struct mmu_phys *ph[2] = {&g->pa, &g->pb};
+	struct mmu_leaf l;
+	unsigned k;
+
+	if (o->flag == 4) {
+		for (k = 0; k < 2 && g->parked[0]; k++)
+			mmu_phys_write64(ph[k], g->parked[k],
+			                 mmu_phys_read64(ph[k], g->parked[k]) | PTE_P);
+		g->parked[0] = g->parked[1] = 0;
+		return;
+	}
+	if (mmu_pt_lookup(g->cur, o->va, &l) < 0 || (o->flag == 3 && g->parked[0]))
+		return;
+	n_edits++;
+	for (k = 0; k < 2; k++) {
+		uint64_t e = mmu_phys_read64(ph[k], l.pte_pa);
+		if (o->flag == 3) {
+			e &= ~PTE_P;
+			g->parked[k] = l.pte_pa;
+		} else {
+			e = o->flag == 0 ? e ^ PTE_RW : e & ~bit[o->flag];
+		}
+		mmu_phys_write64(ph[k], l.pte_pa, e);
+	}
+	mmu_invlpg(g->m, o->va);
+	ref_invlpg(g->r, o->va);
+}
+
 static bool run_op(struct rig *g, const struct op *o, size_t step, struct mismatch *mm)
 {
 	struct mmu_fault fm, fr;
@@ -478,6 +612,7 @@ static bool run_op(struct rig *g, const struct op *o, size_t step, struct mismat
 		break;
 	case OP_CR3: {
 		uint64_t root = o->va & 1 ? g->tb_pt.root : g->ta_pt.root;
+		g->cur = o->va & 1 ? &g->tb_pt : &g->ta_pt;
 		mmu_write_cr3(g->m, root, (uint16_t)o->va, o->flag);
 		ref_write_cr3(g->r, root, (uint16_t)o->va, o->flag);
 		break;
@@ -490,7 +625,11 @@ static bool run_op(struct rig *g, const struct op *o, size_t step, struct mismat
 		mmu_set_cpl(g->m, o->flag);
 		ref_set_cpl(g->r, o->flag);
 		break;
-	default: mmu_retire(g->m, o->pc, o->size); ref_retire(g->r, o->pc, o->size);
+	case OP_PTE: edit_leaf(g, o); break;
+	default:
+		mmu_retire(g->m, o->pc, o->size);
+		ref_retire(g->r, o->pc, o->size);
+		break;
 	}
 	return same_result(mm, o, step, rm, rr, &fm, &fr);
 }
@@ -501,16 +640,17 @@ static bool run_op(struct rig *g, const struct op *o, size_t step, struct mismat
  * Statistics are reset half-way.  *end gets the reference's final counters.
  */
 static bool run(const struct mmu_config *cfg, unsigned quirks, const struct op *ops, size_t n,
-                size_t gap, struct mismatch *mm, struct mmu_stats *end)
+                size_t reset_at, size_t gap, struct mismatch *mm, struct mmu_stats *end)
 {
 	struct vmemsim_err err = {0};
 	struct rig g;
 	size_t i = 0, next = gap, cnt;
-	bool ok = true;
+	bool ok = true, reset = false;
 
 	rig_init(&g, cfg, quirks);
 	while (ok && i < n) {
-		if (i == NOPS / 2) {
+		if (!reset && i >= reset_at) {
+			reset = true;
 			mmu_reset_stats(g.m);
 			ref_reset_stats(g.r);
 		}
@@ -535,26 +675,41 @@ static uint64_t total(const struct mmu_stats *s, enum mmu_counter c)
 	return mmu_stats_total(s, c);
 }
 
-/* The whole stream; on a difference, run again comparing after every step
- * up to it to name the first step that differs. */
+static size_t env_size(const char *name, size_t dflt)
+{
+	const char *v = getenv(name);
+
+	return v && strtoull(v, NULL, 0) ? (size_t)strtoull(v, NULL, 0) : dflt;
+}
+
+/* The whole stream (REF_SEEDS=k: k streams from seed on; REF_OPS=n: n
+ * operations each); on a difference, run again comparing after every step
+ * up to it to name the first step that differs.  Statistics are reset
+ * half-way; *end gets the reference's counters of the second half. */
 static void check_stream(const struct mmu_config *cfg, unsigned quirks, const struct profile *p,
                          uint64_t seed, struct mmu_stats *end)
 {
-	struct op *ops = gen_stream(p, seed, NOPS);
+	size_t nops = env_size("REF_OPS", NOPS), seeds = env_size("REF_SEEDS", 1), k;
 	struct mismatch mm, first;
 
-	if (!run(cfg, quirks, ops, NOPS, CHECK_GAP, &mm, end)) {
-		first = mm;
-		run(cfg, quirks, ops, mm.step + 1, 1, &first, end);
+	for (k = 0; k < seeds; k++) {
+		uint64_t sd = seed + k * 0x9e3779b97f4a7c15ull;
+		struct op *ops = gen_stream(p, sd, nops);
+		if (!run(cfg, quirks, ops, nops, nops / 2, CHECK_GAP, &mm, end)) {
+			first = mm;
+			run(cfg, quirks, ops, mm.step + 1, nops / 2, 1, &first, end);
+			free(ops);
+			cr_assert_fail("%s, stream seed %#llx: optimised and reference models "
+			               "differ at %s",
+			               cfg->name, (unsigned long long)sd, first.what);
+		}
 		free(ops);
-		cr_assert_fail("%s: optimised and reference models differ at %s", cfg->name,
-		               first.what);
 	}
-	free(ops);
-	if (getenv("REF_DEBUG"))
+	if (getenv("REF_DEBUG")) /* the reference's counters of the second half, per region */
 		for (unsigned c = 0; c < MMU_NR_COUNTERS; c++)
-			fprintf(stderr, "%s %s %llu\n", cfg->name, mmu_counter_name(c),
-			        (unsigned long long)total(end, c));
+			for (unsigned r = 0; r < end->nr_regions; r++)
+				fprintf(stderr, "%s region %u %s %llu\n", cfg->name, r,
+				        mmu_counter_name(c), (unsigned long long)end->v[r][c]);
 }
 
 /* ---- configurations (numbers from the JSON files in configs/cpu/) ------------------------- */
@@ -640,7 +795,10 @@ static const struct profile mixed = {.w = {[Z_4K] = 30,
                                            [Z_UDATA] = 4,
                                            [Z_UTEXT] = 2,
                                            [Z_WILD] = 1,
-                                           [Z_NONC] = 1},
+                                           [Z_NONC] = 1,
+                                           [Z_EDGE2M] = 2,
+                                           [Z_EDGE1G] = 2,
+                                           [Z_TOP] = 2},
                                      .hot = 600,
                                      .repeat = 60,
                                      .store = 300,
@@ -654,6 +812,8 @@ static const struct profile mixed = {.w = {[Z_4K] = 30,
                                      .cpl = 20,
                                      .translate = 600,
                                      .retire = 2000,
+                                     .pte = 200,
+                                     .bad = 80,
                                      .batch = 20};
 
 /* Random over 1 GiB of 4K pages: nearly every access walks. */
@@ -680,6 +840,7 @@ static const struct profile repeats = {.w = {[Z_4K] = 4, [Z_2M] = 2, [Z_TEXT] = 
                                        .invlpg = 20,
                                        .cr3 = 10,
                                        .cpl = 10,
+                                       .pte = 100,
                                        .batch = 60};
 
 static void expect_exercised(const struct mmu_stats *s)
@@ -702,6 +863,8 @@ static void expect_faults(const struct mmu_stats *s)
 
 /* ---- the tests ------------------------------------------------------------------ */
 
+/* The streams accept mmu/'s known line_splits count (the disagreement suite
+ * below pins it); once mmu/ counts one per access, set this to 0. */
 #define STREAM_QUIRKS REF_QUIRK_LINE_SPLITS_PER_PAGE
 
 Test(reference, skylake_mixed_stream_agrees)
@@ -713,6 +876,8 @@ Test(reference, skylake_mixed_stream_agrees)
 	check_stream(&c, STREAM_QUIRKS, &mixed, 1, &s);
 	expect_exercised(&s);
 	expect_faults(&s);
+	cr_expect_gt(n_einval, 50, "bad sizes and types: %zu", n_einval);
+	cr_expect_gt(n_edits, 100, "page-table edits: %zu", n_edits);
 }
 
 Test(reference, skylake_random_4k_stream_agrees)
@@ -747,7 +912,7 @@ Test(reference, skylake_repeat_hit_stream_agrees)
 	mmu_config_default(&c);
 	check_stream(&c, STREAM_QUIRKS, &repeats, 4, &s);
 	expect_exercised(&s);
-	cr_expect_gt(total(&s, MMU_C_itlb_hits_4k) + total(&s, MMU_C_itlb_hits_2m), 10000);
+	cr_expect_gt(total(&s, MMU_C_itlb_hits_4k) + total(&s, MMU_C_itlb_hits_2m), 3000);
 }
 
 Test(reference, zen4_smep_smap_stream_agrees)
@@ -757,6 +922,7 @@ Test(reference, zen4_smep_smap_stream_agrees)
 
 	config_zen4(&c);
 	c.cr4_smep = c.cr4_smap = true;
+	snprintf(c.name, sizeof(c.name), "zen4-smep-smap");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 5, &s);
 	expect_exercised(&s);
 	expect_faults(&s);
@@ -783,6 +949,7 @@ Test(reference, plru_stream_agrees)
 	arr(&c.itlb.arrays[1], "itlb-2m", 32, 32, M2);
 	arr(&c.dtlb.arrays[2], "dtlb-1g", 64, 64, G1);
 	set_repl(&c, MMU_REPL_PLRU);
+	snprintf(c.name, sizeof(c.name), "skylake-plru");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 7, &s);
 	expect_exercised(&s);
 }
@@ -795,6 +962,7 @@ Test(reference, random_replacement_stream_agrees)
 	config_zen4(&c);
 	set_repl(&c, MMU_REPL_RANDOM);
 	c.seed = 0; /* array 0 of each level then starts from the fixed non-zero state */
+	snprintf(c.name, sizeof(c.name), "zen4-random-seed0");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 8, &s);
 	expect_exercised(&s);
 }
@@ -807,6 +975,7 @@ Test(reference, no_pwc_stream_agrees)
 	mmu_config_default(&c);
 	for (unsigned l = 0; l < 6; l++)
 		c.pwc[l].entries = 0;
+	snprintf(c.name, sizeof(c.name), "skylake-no-pwc");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 9, &s);
 	cr_expect_eq(total(&s, MMU_C_cycles_pwc), 0);
 	cr_expect_eq(total(&s, MMU_C_pwc_misses), 0);
@@ -819,6 +988,7 @@ Test(reference, no_l2_no_llc_stream_agrees)
 
 	mmu_config_default(&c);
 	c.l2.size = c.llc.size = 0;
+	snprintf(c.name, sizeof(c.name), "skylake-no-l2-llc");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 10, &s);
 	cr_expect_eq(total(&s, MMU_C_l2_hits) + total(&s, MMU_C_llc_hits), 0);
 }
@@ -830,9 +1000,11 @@ Test(reference, llc_only_and_no_cache_streams_agree)
 
 	mmu_config_default(&c);
 	c.l1d.size = c.l2.size = 0;
+	snprintf(c.name, sizeof(c.name), "skylake-llc-only");
 	check_stream(&c, STREAM_QUIRKS, &repeats, 11, &s);
 	cr_expect_gt(total(&s, MMU_C_llc_hits), 1000);
 	c.llc.size = 0;
+	snprintf(c.name, sizeof(c.name), "skylake-no-cache");
 	check_stream(&c, STREAM_QUIRKS, &repeats, 12, &s);
 	cr_expect_eq(total(&s, MMU_C_l1d_hits) + total(&s, MMU_C_llc_hits) +
 	                 total(&s, MMU_C_pte_l1d_hits) + total(&s, MMU_C_pte_llc_hits),
@@ -843,7 +1015,7 @@ Test(reference, llc_only_and_no_cache_streams_agree)
 	cr_expect_eq(total(&s, MMU_C_cycles_mem), 173 * total(&s, MMU_C_dram_accesses));
 }
 
-Test(reference, five_level_stream_agrees)
+Test(reference, five_level_maxphyaddr_52_stream_agrees)
 {
 	struct mmu_config c;
 	struct mmu_stats s;
@@ -851,7 +1023,9 @@ Test(reference, five_level_stream_agrees)
 
 	mmu_config_default(&c);
 	c.levels = 5;
-	p.w[Z_LOW5] = 2; /* canonical with 5 levels only: not-present PML5Es */
+	c.maxphyaddr = 52; /* bit 50 of the poked 4K leaves is then an address bit */
+	p.w[Z_LOW5] = 2;   /* canonical with 5 levels only: not-present PML5Es */
+	snprintf(c.name, sizeof(c.name), "skylake-5level-52");
 	check_stream(&c, STREAM_QUIRKS, &p, 13, &s);
 	cr_expect_gt(total(&s, MMU_C_pte_reads_l5), 100);
 	cr_expect_gt(total(&s, MMU_C_pwc_hits_pml5e), 10);
@@ -864,6 +1038,190 @@ Test(reference, no_nxe_no_wp_no_pcid_stream_agrees)
 
 	mmu_config_default(&c);
 	c.efer_nxe = c.cr0_wp = c.cr4_pcide = false;
+	snprintf(c.name, sizeof(c.name), "skylake-no-nxe-wp-pcid");
 	check_stream(&c, STREAM_QUIRKS, &mixed, 14, &s);
 	cr_expect_gt(total(&s, MMU_C_faults), 1000, "NX is a reserved bit without EFER.NXE");
+}
+
+/*
+ * Unusual geometry: an ITLB that holds only 2M (4K pages are not cached
+ * there), a DTLB whose first array holds 4K and 1G, an STLB without 1G
+ * (1G pages fractured into 2M entries) whose two arrays both hold 2M (fills
+ * go to the first), mixed policies, a PDPTE cache alone, no L2.
+ */
+Test(reference, odd_geometry_stream_agrees)
+{
+	struct mmu_config c;
+	struct mmu_stats s;
+	unsigned l;
+
+	mmu_config_default(&c);
+	c.itlb.nr_arrays = 1;
+	arr(&c.itlb.arrays[0], "itlb-2m", 16, 4, M2);
+	c.dtlb.nr_arrays = 2;
+	arr(&c.dtlb.arrays[0], "dtlb-4k1g", 32, 4, K4 | G1);
+	arr(&c.dtlb.arrays[1], "dtlb-2m", 16, 16, M2);
+	c.dtlb.arrays[1].repl = MMU_REPL_PLRU;
+	c.stlb.nr_arrays = 2;
+	arr(&c.stlb.arrays[0], "stlb-2m", 64, 8, M2);
+	arr(&c.stlb.arrays[1], "stlb", 768, 12, K4 | M2);
+	c.stlb.arrays[1].repl = MMU_REPL_RANDOM;
+	for (l = 0; l < 6; l++)
+		c.pwc[l].entries = 0;
+	c.pwc[MMU_LEVEL_PDPT].entries = 8;
+	c.pwc[MMU_LEVEL_PDPT].ways = 2;
+	c.l1d = (struct mmu_cache_config){16 << 10, 4, 3, MMU_REPL_PLRU};
+	c.l2.size = 0;
+	c.llc = (struct mmu_cache_config){3 << 20, 12, 40, MMU_REPL_RANDOM};
+	snprintf(c.name, sizeof(c.name), "odd-geometry");
+	check_stream(&c, STREAM_QUIRKS, &mixed, 15, &s);
+	cr_expect_eq(total(&s, MMU_C_itlb_hits_4k), 0, "no ITLB array holds 4K");
+	cr_expect_eq(total(&s, MMU_C_stlb_hits_1g), 0, "1G pages are 2M entries in the STLB");
+	cr_expect_gt(total(&s, MMU_C_stlb_hits_2m), 100);
+	cr_expect_gt(total(&s, MMU_C_pwc_hits_pdpte), 1000);
+	expect_exercised(&s);
+}
+
+/* A second seed for the default machine: other faults, other orders. */
+Test(reference, skylake_second_mixed_stream_agrees)
+{
+	struct mmu_config c;
+	struct mmu_stats s;
+
+	mmu_config_default(&c);
+	check_stream(&c, STREAM_QUIRKS, &mixed, 0x5eed5eed5eedull, &s);
+	expect_exercised(&s);
+	expect_faults(&s);
+}
+
+/* ---- documented policy that mmu/ does not follow (failing until resolved) ------- */
+
+/* A small rig: two VA-adjacent 4K pages at PAGE_OFFSET, default config. */
+static void pair_init(struct rig *g, unsigned quirks)
+{
+	struct mmu_config c;
+	struct vmemsim_err err = {0};
+
+	memset(g, 0, sizeof(*g));
+	mmu_config_default(&c);
+	cr_assert_eq(mmu_phys_init(&g->pa, 4 * SZ_1M, &err), 0, "%s", err.msg);
+	cr_assert_eq(mmu_phys_init(&g->pb, 4 * SZ_1M, &err), 0, "%s", err.msg);
+	g->al = test_alloc_init(&g->ta, &g->pa, SZ_1M, 4 * SZ_1M);
+	cr_assert_eq(mmu_pt_init(&g->ta_pt, &g->pa, 4, 46, g->al, &err), 0, "%s", err.msg);
+	map(&g->ta_pt, PAGE_OFFSET, 0, 2 * SZ_4K, K4, MMU_PROT_KERNEL_RW);
+	memcpy(g->pb.base, g->pa.base, 4 * SZ_1M);
+	cr_assert_eq(mmu_create(&g->m, &c, &g->pa, &err), 0, "%s", err.msg);
+	cr_assert_eq(ref_create(&g->r, &c, &g->pb, quirks), 0);
+	mmu_write_cr3(g->m, g->ta_pt.root, 0, false);
+	ref_write_cr3(g->r, g->ta_pt.root, 0, false);
+}
+
+/*
+ * docs/model.md: "a data access that crosses a line touches both lines
+ * (line_splits)"; counters.def: line_splits counts "data accesses that
+ * crossed a cache line" (unit: accesses).  A page boundary is a line
+ * boundary, so an 8-byte load 4 bytes before it is one line split, and a
+ * 4096-byte load from the middle of a page (64 lines over two pages) is
+ * one more.  mmu/ counts line_splits per page part (access.c data_access),
+ * so these give 0 and 2.
+ */
+Test(disagreement, page_crossing_data_access_counts_one_line_split)
+{
+	static const struct {
+		uint64_t va;
+		uint32_t size, lines;
+	} acc[2] = {{PAGE_OFFSET + SZ_4K - 4, 8, 2}, {PAGE_OFFSET + 2048, 4096, 64}};
+	struct mmu_stats before, s;
+	struct rig g;
+
+	pair_init(&g, 0);
+	for (unsigned i = 0; i < 2; i++) {
+		mmu_stats_snapshot(g.m, &before);
+		cr_assert_eq(mmu_access(g.m, acc[i].va, acc[i].size, MMU_LOAD, 0, NULL), 0);
+		mmu_stats_snapshot(g.m, &s);
+		mmu_stats_sub(&s, &before);
+		cr_expect_eq(total(&s, MMU_C_page_splits), 1);
+		cr_expect_eq(total(&s, MMU_C_l1d_hits) + total(&s, MMU_C_dram_accesses),
+		             acc[i].lines);
+		cr_expect_eq(total(&s, MMU_C_line_splits), 1,
+		             "load of %u bytes at %#llx (crosses a page): %llu line splits",
+		             acc[i].size, (unsigned long long)acc[i].va,
+		             (unsigned long long)total(&s, MMU_C_line_splits));
+		ref_stats(g.r, &before);
+		cr_assert_eq(ref_access(g.r, acc[i].va, acc[i].size, MMU_LOAD, 0, NULL), 0);
+		ref_stats(g.r, &s);
+		mmu_stats_sub(&s, &before);
+		cr_expect_eq(total(&s, MMU_C_line_splits), 1, "the reference follows the docs");
+	}
+	rig_fini(&g);
+}
+
+/*
+ * mmu.h: "Adding a region flushes the TLBs (their entries cache region
+ * ids)."  Nothing is said about the paging-structure caches, which hold no
+ * region id; mmu/ flushes them too (mmu_add_region calls mmu_flush_all), so
+ * the walk after adding a region reads every level again.
+ */
+Test(disagreement, adding_a_region_keeps_the_paging_structure_caches)
+{
+	struct mmu_stats before, s;
+	struct rig g;
+
+	pair_init(&g, 0);
+	cr_assert_eq(mmu_access(g.m, PAGE_OFFSET, 8, MMU_LOAD, 0, NULL), 0);
+	cr_assert_eq(ref_access(g.r, PAGE_OFFSET, 8, MMU_LOAD, 0, NULL), 0);
+	cr_assert_eq(mmu_add_region(g.m, "r", PAGE_OFFSET, PAGE_OFFSET + SZ_4K, NULL), 1);
+	cr_assert_eq(ref_add_region(g.r, PAGE_OFFSET, PAGE_OFFSET + SZ_4K), 1);
+	ref_stats(g.r, &before);
+	cr_assert_eq(ref_access(g.r, PAGE_OFFSET + SZ_4K, 8, MMU_LOAD, 0, NULL), 0);
+	ref_stats(g.r, &s);
+	mmu_stats_sub(&s, &before);
+	cr_expect_eq(total(&s, MMU_C_pwc_hits_pde), 1, "the reference walks from the PDE cache");
+	mmu_stats_snapshot(g.m, &before);
+	cr_assert_eq(mmu_access(g.m, PAGE_OFFSET + SZ_4K, 8, MMU_LOAD, 0, NULL), 0);
+	mmu_stats_snapshot(g.m, &s);
+	mmu_stats_sub(&s, &before);
+	cr_expect_eq(total(&s, MMU_C_walks), 1);
+	cr_expect_eq(
+	    total(&s, MMU_C_pwc_hits_pde), 1,
+	    "walk after mmu_add_region: %llu PDE-cache hits, %llu PWC misses, %llu "
+	    "entries read",
+	    (unsigned long long)total(&s, MMU_C_pwc_hits_pde),
+	    (unsigned long long)total(&s, MMU_C_pwc_misses),
+	    (unsigned long long)(total(&s, MMU_C_pte_reads_l4) + total(&s, MMU_C_pte_reads_l3) +
+	                         total(&s, MMU_C_pte_reads_l2) + total(&s, MMU_C_pte_reads_l1)));
+	rig_fini(&g);
+}
+
+/*
+ * docs/model.md: "An access, its TLB misses, walks and faults are charged to
+ * the region of its VA".  mmu_add_region accepts a range of non-canonical
+ * VAs, yet mmu/ charges a non-canonical fault to region 0 (access.c passes
+ * region 0 to mmu_raise).  Either fix passes: refuse such a region, or
+ * charge the fault to it.
+ */
+Test(disagreement, non_canonical_fault_is_charged_to_its_region)
+{
+	const uint64_t hole = 0x0000800000000000ull; /* first VA of the non-canonical hole */
+	struct mmu_stats s;
+	struct rig g;
+	int id;
+
+	pair_init(&g, 0);
+	id = mmu_add_region(g.m, "hole", hole, hole + SZ_4K, NULL);
+	cr_assert_eq(ref_add_region(g.r, hole, hole + SZ_4K), 1);
+	if (id < 0) {
+		rig_fini(&g);
+		return; /* refused: nothing can be charged to it */
+	}
+	cr_assert_eq(mmu_access(g.m, hole + 8, 8, MMU_LOAD, 0, NULL), VMEMSIM_EFAULT);
+	cr_assert_eq(ref_access(g.r, hole + 8, 8, MMU_LOAD, 0, NULL), VMEMSIM_EFAULT);
+	ref_stats(g.r, &s);
+	cr_expect_eq(s.v[id][MMU_C_faults], 1, "the reference follows the docs");
+	mmu_stats_snapshot(g.m, &s);
+	cr_expect_eq(s.v[id][MMU_C_faults], 1,
+	             "fault at %#llx: region %d counts %llu faults, region 0 counts %llu",
+	             (unsigned long long)(hole + 8), id, (unsigned long long)s.v[id][MMU_C_faults],
+	             (unsigned long long)s.v[0][MMU_C_faults]);
+	rig_fini(&g);
 }
