@@ -74,8 +74,9 @@ struct emu_config {
 	bool model_data;                /* present loads/stores to the MMU (default true) */
 	bool model_fetch;               /* present per-block fetches to the MMU (default true) */
 	/* PC given to mmu_access for data accesses.  true (default): the exact
-	 * RIP of the accessing instruction (read in the hook); false: the
-	 * address of the enclosing basic block (cheaper, hot spots per block). */
+	 * RIP of the accessing instruction (learned per block from RIP in its
+	 * first two executions, docs/emulator.md; then as cheap as false);
+	 * false: the address of the enclosing basic block (hot spots per block). */
 	bool exact_pc;
 };
 void emu_config_default(struct emu_config *cfg);

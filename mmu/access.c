@@ -114,12 +114,18 @@ static __attribute__((noinline)) int translate_miss(struct mmu *m, uint64_t va,
 	return 0;
 }
 
+/* Which part of an access access_page performs: the whole access, or the
+ * first or second page of one that crosses a page (access_split counts
+ * that access once in page_splits and line_splits). */
+enum access_part { PART_WHOLE, PART_FIRST, PART_SECOND };
+
 /* The data caches for [pa, pa + size), all inside one page. */
-MMU_HOT void data_access(struct mmu *m, uint64_t *ctr, uint64_t pa, uint32_t size)
+MMU_HOT void data_access(struct mmu *m, uint64_t *ctr, uint64_t pa, uint32_t size,
+                         enum access_part part)
 {
 	uint64_t line = pa >> 6, last = (pa + size - 1) >> 6;
 
-	if (unlikely(last != line))
+	if (unlikely(last != line) && part == PART_WHOLE)
 		ctr[MMU_C_line_splits]++;
 	for (;; line++) {
 		unsigned lvl;
@@ -181,9 +187,10 @@ MMU_HOT uint64_t ent_pa(const struct tlb_ent *e, uint64_t va)
 	return e->pa | (va & (mmu_page_bytes((enum mmu_page_size)e->ps) - 1));
 }
 
-/* One access inside one page.  counted: bump the fetches/loads/stores counter. */
+/* One access inside one page; the fetches/loads/stores counter counts it
+ * unless it is the second part of a split one. */
 MMU_HOT int access_page(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type,
-                        uint64_t pc, struct mmu_fault *fault, bool counted)
+                        uint64_t pc, struct mmu_fault *fault, enum access_part part)
 {
 	struct tlb_ent *e, tmp;
 	uint64_t *ctr;
@@ -193,9 +200,9 @@ MMU_HOT int access_page(struct mmu *m, uint64_t va, uint32_t size, enum mmu_acce
 	if (unlikely(rc < 0))
 		return rc;
 	ctr = m->ctr[r];
-	ctr[MMU_C_fetches + type] += counted;
+	ctr[MMU_C_fetches + type] += part != PART_SECOND;
 	if (type != MMU_FETCH)
-		data_access(m, ctr, ent_pa(e, va), size);
+		data_access(m, ctr, ent_pa(e, va), size, part);
 	return 0;
 }
 
@@ -204,6 +211,7 @@ static __attribute__((noinline)) int access_split(struct mmu *m, uint64_t va, ui
                                                   struct mmu_fault *fault)
 {
 	uint32_t first = 4096 - (uint32_t)(va & 4095);
+	unsigned r;
 	int rc;
 
 	if (size == 0 || size > 4096 || (unsigned)type > MMU_STORE)
@@ -211,14 +219,16 @@ static __attribute__((noinline)) int access_split(struct mmu *m, uint64_t va, ui
 	if (!pt_va_canonical(va, m->cfg.levels))
 		return mmu_raise(m, va, type, 0, pc,
 		                 MMU_FAULT_NONCANONICAL | mmu_fault_bits(m, type), fault);
-	rc = access_page(m, va, first, type, pc, fault, true);
+	rc = access_page(m, va, first, type, pc, fault, PART_FIRST);
 	if (rc < 0)
 		return rc;
-	m->ctr[mmu_region_of(m, va)][MMU_C_page_splits]++;
+	r = mmu_region_of(m, va);
+	m->ctr[r][MMU_C_page_splits]++;
+	m->ctr[r][MMU_C_line_splits] += type != MMU_FETCH; /* a page end is a line end */
 	if (!pt_va_canonical(va + first, m->cfg.levels))
 		return mmu_raise(m, va + first, type, 0, pc,
 		                 MMU_FAULT_NONCANONICAL | mmu_fault_bits(m, type), fault);
-	return access_page(m, va + first, size - first, type, pc, fault, false);
+	return access_page(m, va + first, size - first, type, pc, fault, PART_SECOND);
 }
 
 /* An access inside one page (size and type already checked) that is not a
@@ -230,7 +240,7 @@ static __attribute__((noinline)) int access_one(struct mmu *m, uint64_t va, uint
 	if (unlikely((uint64_t)((int64_t)(va << m->va_shift) >> m->va_shift) != va))
 		return mmu_raise(m, va, type, 0, pc,
 		                 MMU_FAULT_NONCANONICAL | mmu_fault_bits(m, type), fault);
-	return access_page(m, va, size, type, pc, fault, true);
+	return access_page(m, va, size, type, pc, fault, PART_WHOLE);
 }
 
 /* A repeat TLB hit whose data is not in the last line: what access_one
@@ -242,7 +252,7 @@ static __attribute__((noinline)) int access_data(struct mmu *m, uint64_t *ctr,
 {
 	ctr[MMU_C_dtlb_hits_4k + e->ps]++;
 	ctr[MMU_C_fetches + type]++;
-	data_access(m, ctr, pa, size);
+	data_access(m, ctr, pa, size, PART_WHOLE);
 	if ((pa >> 6) == m->last_line && ((pa + size - 1) >> 6) == m->last_line)
 		mmu_fast_arm_data(m, va, e);
 	return 0;

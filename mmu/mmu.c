@@ -227,6 +227,13 @@ int mmu_add_region(struct mmu *m, const char *name, uint64_t start, uint64_t end
 		return vmemsim_errf(err, VMEMSIM_EINVAL,
 		                    "region %s [%#llx, %#llx): not a page-aligned, non-empty range",
 		                    name, (unsigned long long)start, (unsigned long long)end);
+	if (!pt_va_canonical(start, m->cfg.levels) || !pt_va_canonical(end - 1, m->cfg.levels) ||
+	    (start ^ (end - 1)) >> 63)
+		return vmemsim_errf(err, VMEMSIM_EINVAL,
+		                    "region %s [%#llx, %#llx): not inside one canonical half of "
+		                    "the %u-bit linear address space",
+		                    name, (unsigned long long)start, (unsigned long long)end,
+		                    pt_va_bits(m->cfg.levels));
 	if (m->nr_regions >= MMU_MAX_REGIONS)
 		return vmemsim_errf(err, VMEMSIM_EINVAL, "region %s: at most %d regions", name,
 		                    MMU_MAX_REGIONS - 1);
@@ -239,8 +246,12 @@ int mmu_add_region(struct mmu *m, const char *name, uint64_t start, uint64_t end
 	m->region[m->nr_regions].start = start;
 	m->region[m->nr_regions].end = end;
 	snprintf(m->region[m->nr_regions].name, sizeof(m->region[0].name), "%s", name);
-	/* Cached TLB entries and the retire cache carry region ids: start over. */
-	mmu_flush_all(m);
+	/* Cached TLB entries and the retire cache carry region ids: start over.
+	 * The paging-structure caches carry none and stay. */
+	mmu_forget_last(m);
+	tlb_flush(&m->itlb, true, -1);
+	tlb_flush(&m->dtlb, true, -1);
+	tlb_flush(&m->stlb, true, -1);
 	m->retire_page = ~0ull;
 	return (int)m->nr_regions++;
 }

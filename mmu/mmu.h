@@ -319,10 +319,12 @@ void mmu_set_cpl(struct mmu *m, unsigned cpl); /* 0 (default) or 3 */
 #define MMU_MAX_REGIONS 16
 /* Region 0 is "other".  Regions are page-aligned VA ranges, not overlapping;
  * an access is charged to the region of its VA (a walk, a TLB miss, a fault
- * likewise; retired instructions to the region of their PC).  Returns the
- * region id, or VMEMSIM_EINVAL (bad range, too many) / VMEMSIM_EEXIST
- * (overlap) with nothing added.  Adding a region flushes the TLBs (their
- * entries cache region ids). */
+ * likewise; retired instructions to the region of their PC).  A region lies
+ * inside one canonical half of the linear address space, so non-canonical
+ * VAs are always region 0.  Returns the region id, or VMEMSIM_EINVAL (bad
+ * range, too many) / VMEMSIM_EEXIST (overlap) with nothing added.  Adding a
+ * region flushes the TLBs (their entries cache region ids); the
+ * paging-structure caches hold none and stay. */
 int mmu_add_region(struct mmu *m, const char *name, uint64_t start, uint64_t end,
                    struct vmemsim_err *err);
 unsigned mmu_nr_regions(const struct mmu *m);

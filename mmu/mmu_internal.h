@@ -572,7 +572,7 @@ MMU_HOT struct tlb_ent *tlb_lookup(struct tlb_level *l, uint64_t va, uint16_t pc
 }
 
 /* ---- Paging-structure caches (pwc.c) -------------------------------------
- * pwc[l] holds level-l entries keyed by the VA bits above that level's
+ * pwc[l] holds level-l entries keyed by the VA bits from that level's
  * index field (va >> pt_level_shift(l)) << 12 | pcid; the payload is the
  * next table's PA | the rights combined down to and including the entry.
  */

@@ -48,7 +48,7 @@ struct xl {
 struct ref_mmu {
 	struct mmu_config cfg;
 	struct mmu_phys *phys;
-	unsigned quirks, cpl, nr_regions, ncache, nr_hs;
+	unsigned cpl, nr_regions, ncache, nr_hs;
 	uint64_t root, l1d_latency;
 	uint16_t pcid;
 	bool has_pwc;
@@ -321,8 +321,7 @@ void ref_destroy(struct ref_mmu *r)
 	free(r);
 }
 
-int ref_create(struct ref_mmu **out, const struct mmu_config *cfg, struct mmu_phys *phys,
-               unsigned quirks)
+int ref_create(struct ref_mmu **out, const struct mmu_config *cfg, struct mmu_phys *phys)
 {
 	struct ref_mmu *r;
 
@@ -333,7 +332,6 @@ int ref_create(struct ref_mmu **out, const struct mmu_config *cfg, struct mmu_ph
 		return VMEMSIM_ENOMEM;
 	r->cfg = *cfg;
 	r->phys = phys;
-	r->quirks = quirks;
 	r->nr_regions = 1;
 	r->hs = calloc(HS_MAX, sizeof(*r->hs));
 	if (!r->hs || ref_init_arrays(r) < 0) {
@@ -793,9 +791,7 @@ static int access_part(struct ref_mmu *r, uint64_t va, uint32_t size, enum mmu_a
 	if (type == MMU_FETCH)
 		return 0;
 	pa = xl_pa(&x, va);
-	if (r->quirks & REF_QUIRK_LINE_SPLITS_PER_PAGE
-	        ? (pa >> 6) != ((pa + size - 1) >> 6)
-	        : va == first && (va >> 6) != ((va + whole - 1) >> 6))
+	if (va == first && (va >> 6) != ((va + whole - 1) >> 6))
 		ctr[MMU_C_line_splits]++;
 	for (line = pa >> 6; line <= (pa + size - 1) >> 6; line++) {
 		lvl = cache_access(r, line << 6, &lat);

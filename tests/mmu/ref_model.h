@@ -26,8 +26,7 @@
  *   - page_splits counts once, after the first page translated, in the
  *     region of the first byte;
  *   - line_splits counts a data access once if its bytes span more than one
- *     64-byte line (a page-crossing data access always does) — unless
- *     REF_QUIRK_LINE_SPLITS_PER_PAGE is set (see ref_create);
+ *     64-byte line (a page-crossing data access always does);
  *   - the PWCs are probed from the PDE cache up and the first hit (the
  *     deepest) is the only one touched;
  *   - a fault of a non-canonical VA is charged to the VA's region and has
@@ -45,17 +44,12 @@
 
 #include "mmu/mmu.h"
 
-/* Behaviour switches for documented disagreements with mmu/ (see the test
- * that pins each one in test_reference.c). */
-#define REF_QUIRK_LINE_SPLITS_PER_PAGE 1u /* count line_splits per page part, as mmu/ does */
-
 struct ref_mmu;
 
 /* 0, or VMEMSIM_EINVAL (mmu_config_check fails) / VMEMSIM_ENOMEM with
  * *out unchanged.  Starts like mmu_create: empty structures, CPL 0, PCID 0,
  * root 0, one region ("other"). */
-int ref_create(struct ref_mmu **out, const struct mmu_config *cfg, struct mmu_phys *phys,
-               unsigned quirks);
+int ref_create(struct ref_mmu **out, const struct mmu_config *cfg, struct mmu_phys *phys);
 void ref_destroy(struct ref_mmu *r);
 
 /* The architectural operations, with mmu.h's semantics. */
