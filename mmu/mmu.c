@@ -114,6 +114,7 @@ int mmu_create(struct mmu **out, const struct mmu_config *cfg, struct mmu_phys *
 	m->last_line = ~0ull;
 	m->retire_page = ~0ull;
 	m->fast.ipage = m->fast.dline = ~0ull;
+	m->pf.on = true;
 	mmu_forget_last(m);
 	m->rsvd_hi = PTE_ADDR_MASK & ~((1ull << cfg->maxphyaddr) - 1);
 	mmu_compute_walk_masks(m, m->rsvd, &m->nx_mask);

@@ -649,6 +649,13 @@ struct mmu {
 	uint64_t nx_mask;    /* PTE_NX with EFER.NXE, else 0 */
 	struct hs_entry *hs;
 	uint64_t hs_dropped;
+	/* mmu_access_batch's hint window, carried across calls: the records
+	 * seen in it, the walk total at its start, whether hints are on. */
+	struct {
+		uint64_t walks;
+		uint32_t seen;
+		bool on;
+	} pf;
 	unsigned nr_regions;
 	struct mmu_region region[MMU_MAX_REGIONS];
 	struct mmu_config cfg;

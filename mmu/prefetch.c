@@ -14,7 +14,9 @@
 /* Records between the two stages of the batch pipeline and the access. */
 #define PF_DIST_PTE  12 /* stage 0: the leaf entry's host line and its model sets */
 #define PF_DIST_DATA 6  /* stage 1: the leaf entry read, the data line's model sets */
-/* The batch hints only while walks are frequent: checked per window. */
+/* The batch hints only while walks are frequent: checked per window of
+ * records, which runs on across calls (m->pf), so a stream of L1 hits in
+ * batches pays no window of hints per batch and small batches still decide. */
 #define PF_WINDOW    256
 #define PF_MIN_WALKS 16 /* walks per window below which hints cost more than they save */
 
@@ -95,20 +97,22 @@ static uint64_t walks_total(const struct mmu *m)
 int mmu_access_batch(struct mmu *m, const struct mmu_access_rec *recs, size_t n, size_t *done,
                      struct mmu_fault *fault)
 {
-	uint64_t walks = walks_total(m);
-	bool hint = true;
+	uint32_t seen = m->pf.seen;
+	bool on = m->pf.on;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	for (i = 0; i < n; i++) {
 		const struct mmu_access_rec *r = &recs[i];
 
-		if (i % PF_WINDOW == 0 && i) {
+		if (++seen == PF_WINDOW) {
 			uint64_t w = walks_total(m);
-			hint = w - walks >= PF_MIN_WALKS;
-			walks = w;
+			/* w < walks: the counters were reset during the window */
+			on = w >= m->pf.walks && w - m->pf.walks >= PF_MIN_WALKS;
+			m->pf.walks = w;
+			seen = 0;
 		}
-		if (hint) {
+		if (on) {
 			if (i + PF_DIST_PTE < n)
 				mmu_prefetch(m, recs[i + PF_DIST_PTE].va,
 				             (enum mmu_access_type)recs[i + PF_DIST_PTE].type,
@@ -119,13 +123,12 @@ int mmu_access_batch(struct mmu *m, const struct mmu_access_rec *recs, size_t n,
 				             true);
 		}
 		rc = mmu_access(m, r->va, r->size, (enum mmu_access_type)r->type, r->pc, fault);
-		if (rc < 0) {
-			if (done)
-				*done = i;
-			return rc;
-		}
+		if (rc < 0)
+			break;
 	}
+	m->pf.seen = seen;
+	m->pf.on = on;
 	if (done)
-		*done = n;
-	return 0;
+		*done = i;
+	return rc < 0 ? rc : 0;
 }
