@@ -91,10 +91,12 @@ static inline bool pt_table_in_phys(const struct mmu_phys *phys, uint64_t table)
  *     recency order of the set as 4-bit way numbers in one word (nibble 0 the
  *     most recent); above 16 ways, a last-touch clock per way.
  *   - Each way also has an 8-bit signature of its tag (0 = invalid), kept
- *     in a 16-byte-aligned row per set; a lookup in a set of more than 8
- *     ways compares 16 signatures at once and reads only the tags whose
- *     signature matches, so a miss in a 16-way LLC set touches its 32-byte
- *     header instead of 128 bytes of tags (smaller sets scan their tags).
+ *     in a 16-byte-aligned row per set; a lookup compares 16 signatures at
+ *     once and reads only the tags whose signature matches, so a miss in a
+ *     16-way LLC set touches its 32-byte header instead of 128 bytes of
+ *     tags.  Small sets scan their tags instead: up to SA_SCAN_MAX ways for
+ *     one key (PWCs), SA_SCAN2_MAX for the two keys of a TLB lookup; the
+ *     data caches always go by signature (sa_access1).
  *     The signature of a key hashes key & sig_keep, which clears the bits
  *     below sig_shift and sig_clear << sig_shift: bits the two keys of a
  *     lookup may differ in (PCID, global bit) are left out.
@@ -106,7 +108,9 @@ static inline bool pt_table_in_phys(const struct mmu_phys *phys, uint64_t table)
  */
 #define SA_INVALID        (~0ull)
 #define SA_NIBBLE_LRU_MAX 16
-#define SA_SCAN_MAX       8 /* sets up to this many ways are scanned; larger ones go by signature */
+#define SA_SCAN_MAX       8 /* one-key lookups scan sets up to this many ways; larger go by signature */
+/* Two-key lookups (TLBs) compare each tag twice: by signature above 2 ways. */
+#define SA_SCAN2_MAX 2
 
 struct sa {
 	uint64_t *tag; /* sets * ways */
@@ -276,7 +280,7 @@ MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 		return (int)sa->mru;
 	base = set * sa->ways;
 	t = sa->tag + base;
-	if (sa->ways <= SA_SCAN_MAX) { /* a few tags are cheaper to compare than to hash */
+	if (sa->ways <= SA_SCAN2_MAX) { /* a few tags are cheaper to compare than to hash */
 		for (w = 0; w < sa->ways; w++) {
 			if (t[w] == k1 || t[w] == k2) {
 				sa_touch(sa, set, w);
