@@ -38,6 +38,10 @@
  *
  * Ownership: the model borrows phys (which must outlive it).  Nothing here
  * prints or exits.  Units as in mmu.h.
+ *
+ * Files: ref_model.c (lifecycle, architectural operations, regions, hot
+ * spots, counters), ref_arrays.c (arrays, TLBs, caches), ref_walk.c (rights,
+ * faults, walk, access); what they share is in ref_internal.h.
  */
 #ifndef VMEMSIM_TEST_MMU_REF_MODEL_H
 #define VMEMSIM_TEST_MMU_REF_MODEL_H
