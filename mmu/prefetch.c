@@ -94,40 +94,72 @@ static uint64_t walks_total(const struct mmu *m)
 	return w;
 }
 
-int mmu_access_batch(struct mmu *m, const struct mmu_access_rec *recs, size_t n, size_t *done,
-                     struct mmu_fault *fault)
+/* recs[i..end) with hints for the records PF_DIST_* ahead (of n). */
+static __attribute__((noinline)) int batch_hinted(struct mmu *m, const struct mmu_access_rec *recs,
+                                                  size_t n, size_t end, size_t *ip,
+                                                  struct mmu_fault *fault)
 {
-	uint32_t seen = m->pf.seen;
-	bool on = m->pf.on;
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = *ip; i < end; i++) {
 		const struct mmu_access_rec *r = &recs[i];
 
-		if (++seen == PF_WINDOW) {
-			uint64_t w = walks_total(m);
-			/* w < walks: the counters were reset during the window */
-			on = w >= m->pf.walks && w - m->pf.walks >= PF_MIN_WALKS;
-			m->pf.walks = w;
-			seen = 0;
-		}
-		if (on) {
-			if (i + PF_DIST_PTE < n)
-				mmu_prefetch(m, recs[i + PF_DIST_PTE].va,
-				             (enum mmu_access_type)recs[i + PF_DIST_PTE].type,
-				             false);
-			if (i + PF_DIST_DATA < n)
-				mmu_prefetch(m, recs[i + PF_DIST_DATA].va,
-				             (enum mmu_access_type)recs[i + PF_DIST_DATA].type,
-				             true);
-		}
+		if (i + PF_DIST_PTE < n)
+			mmu_prefetch(m, recs[i + PF_DIST_PTE].va,
+			             (enum mmu_access_type)recs[i + PF_DIST_PTE].type, false);
+		if (i + PF_DIST_DATA < n)
+			mmu_prefetch(m, recs[i + PF_DIST_DATA].va,
+			             (enum mmu_access_type)recs[i + PF_DIST_DATA].type, true);
 		rc = mmu_access(m, r->va, r->size, (enum mmu_access_type)r->type, r->pc, fault);
 		if (rc < 0)
 			break;
 	}
-	m->pf.seen = seen;
-	m->pf.on = on;
+	*ip = i;
+	return rc;
+}
+
+/* recs[i..end) as plain calls: the loop of a stream that rarely walks. */
+static int batch_plain(struct mmu *m, const struct mmu_access_rec *recs, size_t end, size_t *ip,
+                       struct mmu_fault *fault)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = *ip; i < end; i++) {
+		const struct mmu_access_rec *r = &recs[i];
+
+		rc = mmu_access(m, r->va, r->size, (enum mmu_access_type)r->type, r->pc, fault);
+		if (rc < 0)
+			break;
+	}
+	*ip = i;
+	return rc;
+}
+
+/* Window by window (they run on across calls), hinted or plain. */
+int mmu_access_batch(struct mmu *m, const struct mmu_access_rec *recs, size_t n, size_t *done,
+                     struct mmu_fault *fault)
+{
+	size_t i = 0;
+	int rc = 0;
+
+	while (i < n && rc >= 0) {
+		size_t start = i, end = i + (PF_WINDOW - m->pf.seen);
+
+		if (end > n)
+			end = n;
+		rc = m->pf.on ? batch_hinted(m, recs, n, end, &i, fault)
+		              : batch_plain(m, recs, end, &i, fault);
+		m->pf.seen += (uint32_t)(i - start);
+		if (m->pf.seen >= PF_WINDOW) {
+			uint64_t w = walks_total(m);
+			/* w < walks: the counters were reset during the window */
+			m->pf.on = w >= m->pf.walks && w - m->pf.walks >= PF_MIN_WALKS;
+			m->pf.walks = w;
+			m->pf.seen = 0;
+		}
+	}
 	if (done)
 		*done = i;
 	return rc < 0 ? rc : 0;
