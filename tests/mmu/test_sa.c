@@ -302,3 +302,64 @@ Test(sa, signatures_follow_fills_and_invalidations)
 	cr_expect(strstr(err.msg, "signature") != NULL, "%s", err.msg);
 	sa_fini(&sa);
 }
+
+/* The one-pass probe-and-fill of the data caches (sa_access1) against the
+ * plain reference, sa_lookup_slow and, on a miss, sa_fill: same hits, same
+ * victims, same tags and replacement state. */
+static void access1_agrees(uint32_t entries, uint32_t ways, enum mmu_repl repl)
+{
+	struct sa fast, ref;
+	uint64_t rng = 777 + ways;
+	unsigned i;
+
+	cr_assert_eq(sa_init(&fast, entries, ways, repl, 11), 0);
+	cr_assert_eq(sa_init(&ref, entries, ways, repl, 11), 0);
+	for (i = 0; i < 100000; i++) {
+		uint64_t r = sa_xorshift(&rng);
+		/* A working set about twice the capacity, with repeats. */
+		uint64_t key = (r & 3) ? (r >> 8) % (entries / 2) : (r >> 8) % (2 * entries);
+		uint32_t set = sa_set(&fast, key);
+		bool hit = sa_access1(&fast, set, key);
+		int b = sa_lookup_slow(&ref, set, key, key);
+
+		cr_assert_eq(hit, b >= 0, "step %u key %llu", i, (unsigned long long)key);
+		if (b < 0)
+			sa_fill(&ref, set, key);
+		if (i % 4096 == 0 || i == 99999) {
+			cr_assert_eq(memcmp(fast.tag, ref.tag, sizeof(*fast.tag) * entries), 0,
+			             "tags differ after step %u", i);
+			if (repl == MMU_REPL_LRU)
+				cr_assert_eq(sa_lru_victim(&fast, set), sa_lru_victim(&ref, set));
+			if (repl == MMU_REPL_PLRU)
+				cr_assert_eq(sa_plru_victim(&fast, set), sa_plru_victim(&ref, set));
+		}
+	}
+	cr_expect_eq(sa_check(&fast, "fast", NULL), 0);
+	sa_fini(&fast);
+	sa_fini(&ref);
+}
+
+Test(sa, access1_agrees_with_reference_lru_8_ways)
+{
+	access1_agrees(512, 8, MMU_REPL_LRU);
+}
+Test(sa, access1_agrees_with_reference_lru_12_ways_non_pow2_sets)
+{
+	access1_agrees(1536, 12, MMU_REPL_LRU);
+}
+Test(sa, access1_agrees_with_reference_lru_16_ways)
+{
+	access1_agrees(1024, 16, MMU_REPL_LRU);
+}
+Test(sa, access1_agrees_with_reference_lru_24_ways_stamps)
+{
+	access1_agrees(480, 24, MMU_REPL_LRU);
+}
+Test(sa, access1_agrees_with_reference_plru)
+{
+	access1_agrees(256, 4, MMU_REPL_PLRU);
+}
+Test(sa, access1_agrees_with_reference_random)
+{
+	access1_agrees(256, 4, MMU_REPL_RANDOM);
+}
