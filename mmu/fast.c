@@ -14,7 +14,12 @@
  * its type and (data) one hit in the first cache level, and changes no other
  * state.  Pending hits are added to the entry's region row when disarmed.
  */
+#include <stddef.h>
+
 #include "mmu_internal.h"
+
+/* mmu.h's inline mmu_access() finds the memory at the start of struct mmu. */
+_Static_assert(offsetof(struct mmu, fast) == 0, "struct mmu must begin with its mmu_fast");
 
 void mmu_fast_disarm_fetch(struct mmu *m)
 {
