@@ -1,6 +1,6 @@
 /*
  * mmu/sa.c — the set-associative array shared by TLBs, paging-structure
- * caches and data caches (the policy is described in mmu_internal.h).
+ * caches and data caches (the policy is described in sa.h).
  *
  * Invariants (sa_check):
  *  (1) a valid tag t sits in set sa_set(index(t)) — the caller's index
