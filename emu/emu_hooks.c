@@ -196,6 +196,17 @@ EMU_COLD static void emu_fetch_fault(struct emu *e, struct emu_block *b, uint64_
 	emu_stop_run(e, EMU_STOP_FAULT);
 }
 
+/* A block's one fetch that is not the model's armed repeat hit: the full
+ * model, out of line.  Returns false after a walker fault (the run stops). */
+static __attribute__((noinline)) bool emu_fetch_full(struct emu *e, struct emu_block *b,
+                                                     uint64_t va, uint32_t size)
+{
+	if (__builtin_expect(!mmu_access_full(e->mmu, va, size, MMU_FETCH, va, &e->fault.walk), 1))
+		return true;
+	emu_fetch_fault(e, b, va, size);
+	return false;
+}
+
 /* One MMU_FETCH per 4 KiB page the block's bytes span; size = bytes in that
  * page.  Returns false if the run is stopping (walker fault, recorder). */
 EMU_COLD static bool emu_fetch_pages(struct emu *e, struct emu_block *b)
@@ -279,12 +290,9 @@ static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
 	if (!cont) {
 		if (__builtin_expect(b->fetch1 == b->size && !e->record, 1)) {
 			e->fetches++;
-			if (e->model_fetch &&
-			    __builtin_expect(
-			        mmu_access(e->mmu, va, size, MMU_FETCH, va, &e->fault.walk), 0)) {
-				emu_fetch_fault(e, b, va, size);
+			if (e->model_fetch && !mmu_access_repeat(e->mmu, va, size, MMU_FETCH) &&
+			    !emu_fetch_full(e, b, va, size))
 				return;
-			}
 		} else if (!emu_fetch_pages(e, b)) {
 			return;
 		}
@@ -311,13 +319,15 @@ EMU_COLD static void emu_data_fault(struct emu *e, uc_engine *uc, uint64_t va, i
 	emu_stop_run(e, EMU_STOP_FAULT);
 }
 
-/* emu_data_fault from the fast path, which keeps nothing but e across
- * mmu_access: the access is in e->fast_va/fast_size, its PC is the one the
- * fast path took (acc_k was already advanced past it). */
-EMU_COLD static void emu_fast_fault(struct emu *e, enum mmu_access_type type, bool exact)
+/* A fast-path access that is not the model's armed repeat hit
+ * (mmu_access_repeat): the full model, and its fault.  Out of line, so the
+ * hooks keep nothing live across a call. */
+static __attribute__((noinline)) void emu_data_full(struct emu *e, uint64_t va, int size,
+                                                    enum mmu_access_type type, uint64_t pc)
 {
-	uint64_t pc = exact ? e->acc_pc[e->acc_k - 1] : e->block_va;
-	emu_data_fault(e, e->uc, e->fast_va, (int)e->fast_size, type, pc);
+	if (__builtin_expect(mmu_access_full(e->mmu, va, (uint32_t)size, type, pc, &e->fault.walk),
+	                     0))
+		emu_data_fault(e, e->uc, va, size, type, pc);
 }
 
 /* Every case the fast path does not take: PCs being learned or read from
@@ -373,13 +383,9 @@ static inline void emu_load_fast(struct emu *e, uc_engine *uc, uint64_t va, int 
 	        k < e->acc_n && !e->split_left && (va & 0xfff) + (uint64_t)size <= 0x1000, 1)) {
 		e->acc_k = k + 1;
 		e->loads++;
-		uint64_t pc = exact ? e->acc_pc[k] : e->block_va;
-		e->fast_va = va;
-		e->fast_size = (uint32_t)size;
-		if (e->model_data &&
-		    __builtin_expect(
-		        mmu_access(e->mmu, va, (uint32_t)size, MMU_LOAD, pc, &e->fault.walk), 0))
-			emu_fast_fault(e, MMU_LOAD, exact);
+		if (!e->model_data || mmu_access_repeat(e->mmu, va, (uint32_t)size, MMU_LOAD))
+			return;
+		emu_data_full(e, va, size, MMU_LOAD, exact ? e->acc_pc[k] : e->block_va);
 		return;
 	}
 	emu_load_split(e, uc, va, size);
@@ -390,13 +396,9 @@ static inline void emu_store_fast(struct emu *e, uc_engine *uc, uint64_t va, int
 	uint32_t k = e->acc_k++;
 	if (__builtin_expect(k < e->acc_n, 1)) {
 		e->stores++;
-		uint64_t pc = exact ? e->acc_pc[k] : e->block_va;
-		e->fast_va = va;
-		e->fast_size = (uint32_t)size;
-		if (e->model_data &&
-		    __builtin_expect(
-		        mmu_access(e->mmu, va, (uint32_t)size, MMU_STORE, pc, &e->fault.walk), 0))
-			emu_fast_fault(e, MMU_STORE, exact);
+		if (!e->model_data || mmu_access_repeat(e->mmu, va, (uint32_t)size, MMU_STORE))
+			return;
+		emu_data_full(e, va, size, MMU_STORE, exact ? e->acc_pc[k] : e->block_va);
 		return;
 	}
 	emu_data_slow(e, uc, va, size, MMU_STORE, k);

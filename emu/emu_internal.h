@@ -99,8 +99,6 @@ struct emu {
 	uint32_t acc_k;         /* data accesses so far in the current block */
 	uint32_t acc_n;         /* 0 unless the fast data path may use acc_pc */
 	uint32_t split_left;    /* page-crossing load echoes to drop */
-	uint32_t fast_size;     /* the fast path's access, for its fault path: size ... */
-	uint64_t fast_va;       /* ... and address */
 	bool stopping, model_data, model_fetch, exact_pc;
 	bool cur_cont;      /* cur continues a rep (see hook_block) */
 	bool fast_pcs;      /* exact_pc and no recorder: trusted PCs go to acc_pc */

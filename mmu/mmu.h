@@ -383,8 +383,12 @@ struct mmu_fast {
 	uint64_t n[3];  /* repeat hits per type not yet in the counters */
 };
 
-static inline int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type,
-                             uint64_t pc, struct mmu_fault *fault)
+/* The inline test alone: counts the access and returns true if it is an
+ * armed repeat hit, else changes nothing and returns false (the caller then
+ * calls mmu_access_full).  For drivers that want to do work only when the
+ * access leaves the repeat hit, as the emulator's hooks do. */
+static inline bool mmu_access_repeat(struct mmu *m, uint64_t va, uint32_t size,
+                                     enum mmu_access_type type)
 {
 	struct mmu_fast *f = (struct mmu_fast *)(void *)m;
 
@@ -392,13 +396,21 @@ static inline int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu
 	if (type == MMU_FETCH) {
 		if ((va >> 12) == f->ipage && size - 1 < 4096 - (uint32_t)(va & 4095)) {
 			f->n[MMU_FETCH]++;
-			return 0;
+			return true;
 		}
 	} else if ((unsigned)type <= MMU_STORE && (va >> 6) == f->dline &&
 	           size - 1 < 64 - (uint32_t)(va & 63) && ((f->dok >> type) & 1)) {
 		f->n[type]++;
-		return 0;
+		return true;
 	}
+	return false;
+}
+
+static inline int mmu_access(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_type type,
+                             uint64_t pc, struct mmu_fault *fault)
+{
+	if (mmu_access_repeat(m, va, size, type))
+		return 0;
 	return mmu_access_full(m, va, size, type, pc, fault);
 }
 
