@@ -256,10 +256,11 @@ EMU_COLD static bool emu_block_checks(struct emu *e, struct emu_block *b, uint64
 
 /* ---- hooks (hot path) -------------------------------------------------- */
 
-/* Called by Unicorn's translated code at every block entry (a single
- * UC_HOOK_BLOCK is called directly, without Unicorn's hook loop).  The
- * common case: retire the previous block, find this one, one fetch. */
-static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
+/* Every block entry hook_block does not take straight-line: retire the
+ * previous block, find this one (or cache it), check budgets, present its
+ * fetches, publish its learned PCs. */
+static __attribute__((noinline)) void hook_block_slow(uc_engine *uc, uint64_t va, uint32_t size,
+                                                      void *user)
 {
 	struct emu *e = user;
 	if (__builtin_expect(e->stopping, 0))
@@ -305,6 +306,46 @@ static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
 	} else if (e->fast_block_pc) {
 		e->acc_n = UINT32_MAX;
 	}
+}
+
+/* Called by Unicorn's translated code at every block entry (a single
+ * UC_HOOK_BLOCK is called directly, without Unicorn's hook loop).  The
+ * common case, without a call: the previous block ran to its end with the
+ * accesses it learned, on the page of the instructions not yet retired;
+ * this one is cached, trusted, not a rep continuation, within one page and
+ * far from every budget; its fetch re-hits the model's armed page.  Exactly
+ * what hook_block_slow does in that case; anything else goes there before
+ * any state changes (but the fetch, which is presented last either way:
+ * emu_fetch_fault leaves the same state behind). */
+static void hook_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
+{
+	struct emu *e = user;
+	struct emu_block *c = e->cur, *b = e->bc_slots[emu_bc_index(va, e->bc_mask)];
+
+	if (__builtin_expect(
+	        !c || !b || b->va != va || b->size != size || e->stopping || e->cur_cont ||
+	            !e->model_fetch || !e->fast_pcs || e->record || e->record_retire ||
+	            c->acc.state != EMU_ACC_TRUSTED || e->acc_k != c->acc.n || !c->nr_insns ||
+	            (c->va ^ e->ret_va) >= 4096 || va == e->rep_next || b->fetch1 != size ||
+	            b->acc.state != EMU_ACC_TRUSTED || e->time_check <= 1 ||
+	            e->insns + c->nr_insns + b->nr_insns > e->insn_limit,
+	        0)) {
+		hook_block_slow(uc, va, size, user);
+		return;
+	}
+	e->insns += c->nr_insns; /* emu_retire of c */
+	e->ret_n += c->nr_insns;
+	--e->time_check;
+	e->rep_next = b->rep_va;
+	e->blocks++;
+	e->block_va = va;
+	e->fetches++;
+	e->cur = b;
+	e->acc_k = 0;
+	e->acc_pc = b->acc.pc;
+	e->acc_n = b->acc.n;
+	if (!mmu_access_repeat(e->mmu, va, size, MMU_FETCH))
+		emu_fetch_full(e, b, va, size);
 }
 
 /* A data access the model refused: the run stops with the walk. */
