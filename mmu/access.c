@@ -13,11 +13,6 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define likely(x)   __builtin_expect(!!(x), 1)
 
-MMU_HOT bool perm_ok(const struct mmu *m, unsigned perm, enum mmu_access_type type)
-{
-	return (perm & (m->need[type] | m->forbid[type])) == m->need[type];
-}
-
 /* With one region (the common case) every VA is in region 0: no search. */
 MMU_HOT unsigned region_of(const struct mmu *m, uint64_t va)
 {
@@ -66,7 +61,7 @@ static __attribute__((noinline)) int rewalk(struct mmu *m, uint64_t va, enum mmu
 {
 	unsigned r = mmu_region_of(m, va);
 
-	if (type == MMU_STORE && !(perm & PERM_D) && perm_ok(m, perm | PERM_D, type))
+	if (type == MMU_STORE && !(perm & PERM_D) && mmu_perm_ok(m, perm | PERM_D, type))
 		m->ctr[r][MMU_C_dirty_assists]++;
 	mmu_forget_last(m);
 	tlb_invlpg(type == MMU_FETCH ? &m->itlb : &m->dtlb, va, m->pcid);
@@ -104,7 +99,7 @@ MMU_HOT int translate_miss(struct mmu *m, uint64_t va, enum mmu_access_type type
 	}
 	m->ctr[r][MMU_C_stlb_hits_4k + e->ps]++;
 	m->ctr[r][MMU_C_cycles_stlb] += m->cfg.stlb_latency;
-	if (!perm_ok(m, e->perm, type))
+	if (!mmu_perm_ok(m, e->perm, type))
 		return rewalk(m, va, type, pc, e->perm, res, region, fault);
 	*res = *e;
 	mmu_forget_last(m);
@@ -165,7 +160,7 @@ MMU_HOT int translate_page(struct mmu *m, uint64_t va, enum mmu_access_type type
 	if (likely(e)) {
 		*r = ent_region(m, e, va);
 		m->ctr[*r][(type == MMU_FETCH ? MMU_C_itlb_hits_4k : MMU_C_dtlb_hits_4k) + e->ps]++;
-		if (unlikely(!perm_ok(m, e->perm, type))) {
+		if (unlikely(!mmu_perm_ok(m, e->perm, type))) {
 			rc = rewalk(m, va, type, pc, e->perm, tmp, r, fault);
 			if (rc < 0)
 				return rc;
@@ -278,7 +273,7 @@ int mmu_access_full(struct mmu *m, uint64_t va, uint32_t size, enum mmu_access_t
 		return access_split(m, va, size, type, pc, fault); /* also: bad size or type */
 	last = &m->last[type != MMU_FETCH];
 	e = last->e;
-	if (unlikely((va & last->mask) != last->base || !perm_ok(m, e->perm, type) ||
+	if (unlikely((va & last->mask) != last->base || !mmu_perm_ok(m, e->perm, type) ||
 	             e->region == REGION_MIXED))
 		return access_one(m, va, size, type, pc, fault);
 	ctr = m->ctr[e->region];

@@ -256,9 +256,6 @@ struct mmu_region {
 /* ---- The model ----------------------------------------------------------- */
 struct mmu {
 	struct mmu_fast fast; /* first: mmu.h's inline mmu_access() reads it */
-	/* What the pending repeat hits count as (mmu_fast_arm_*): the region
-	 * and the page size of the L1 TLB entry. */
-	uint8_t fast_ireg, fast_dreg, fast_ips, fast_dps;
 	/* hot: read on every access */
 	struct mmu_last last[2]; /* [0] ITLB, [1] DTLB: the entry the last lookup found */
 	uint64_t last_line;      /* the line the last data-cache access touched */
@@ -326,7 +323,7 @@ int mmu_raise(struct mmu *m, uint64_t va, enum mmu_access_type type, unsigned re
               uint32_t ec, struct mmu_fault *fault);
 
 /* The TLB-hit rights test: allowed iff (perm & (need | forbid)) == need. */
-static inline bool mmu_perm_ok(const struct mmu *m, unsigned perm, enum mmu_access_type type)
+MMU_HOT bool mmu_perm_ok(const struct mmu *m, unsigned perm, enum mmu_access_type type)
 {
 	return (perm & (m->need[type] | m->forbid[type])) == m->need[type];
 }
