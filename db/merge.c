@@ -7,8 +7,14 @@
  * foreign, newer or older schema are refused) and then ATTACHed.  Everything
  * is copied in one BEGIN IMMEDIATE transaction: a run gets a new id here and
  * its metrics, regions and hot spots follow it.  A run already present —
- * same started time, host, kind, version and config — is skipped, so merging
- * the same file twice copies nothing the second time.
+ * the same values in every column fixed when the run began (started time to
+ * the millisecond, host, version, kind, workload, memory model, CPU, layout,
+ * config) — is skipped, so merging the same file twice copies nothing the
+ * second time.  Columns that change later (status, finished) stay out of the
+ * identity: a run merged while still running is not copied again once done.
+ * Two runs that agree in all of those columns, e.g. the same configuration
+ * started in the same millisecond on one host by two processes, count as
+ * one; a deterministic simulator gives them identical results.
  */
 #include <sys/stat.h>
 
@@ -18,7 +24,9 @@
 static const char select_new[] =
     "SELECT id FROM src.runs s WHERE NOT EXISTS (SELECT 1 FROM temp.merge_seen m"
     " WHERE m.started = s.started AND m.host IS s.host AND m.kind = s.kind"
-    " AND m.version = s.version AND m.config = s.config) ORDER BY id";
+    " AND m.version = s.version AND m.config IS s.config AND m.workload IS s.workload"
+    " AND m.memory_model IS s.memory_model AND m.cpu IS s.cpu AND m.layout IS s.layout)"
+    " ORDER BY id";
 
 static const char *const copy_sql[] = {
     "INSERT INTO main.runs (started, finished, version, kind, workload, memory_model, cpu,"
@@ -60,7 +68,7 @@ static int copy_all(struct db *db, struct db_merge_stats *out, struct vmemsim_er
 	sqlite3_stmt *st[NR_COPY] = {0}, *sel = NULL;
 	int rc = sqlite3_exec(db->conn,
 	                      "CREATE TEMP TABLE merge_seen AS SELECT started, host, kind, version,"
-	                      " config FROM main.runs;"
+	                      " config, workload, memory_model, cpu, layout FROM main.runs;"
 	                      "CREATE INDEX temp.merge_seen_i ON merge_seen (started)",
 	                      NULL, NULL, NULL);
 	if (rc != SQLITE_OK)

@@ -4,6 +4,7 @@
  * nothing.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -79,6 +80,53 @@ Test(db_merge, copies_runs_with_all_rows_under_new_ids_and_twice_is_once)
 	                           " AND pc = '0xffffffff81000100'"),
 	             4);
 	cr_assert_eq(th_raw_int(c, "SELECT count(*) FROM metrics WHERE run IN (3, 4, 6, 7)"), 0);
+	sqlite3_close(c);
+}
+
+static void set_all_started(const char *path, const char *when)
+{
+	sqlite3 *raw = NULL;
+	char sql[128];
+	cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "UPDATE runs SET started = '%s'", when);
+	cr_assert_eq(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK, "%s",
+	             sqlite3_errmsg(raw));
+	sqlite3_close(raw);
+}
+
+/* Two nodes of a sweep can start runs in the same millisecond: what tells
+ * their runs apart is what they ran (here the memory model), not the time.
+ * (This once depended on the clock: sources made back to back sometimes
+ * shared a millisecond, and the second source's runs were dropped.) */
+Test(db_merge, runs_started_in_the_same_millisecond_with_different_models_are_all_copied)
+{
+	char dst[256], a[256], b[256];
+	struct vmemsim_err err = {0};
+	struct db_merge_stats st;
+	struct db *db;
+	th_tmp_path(a, sizeof(a), "a.db");
+	th_tmp_path(b, sizeof(b), "b.db");
+	th_tmp_path(dst, sizeof(dst), "all.db");
+	make_source(a, "flatmem");
+	make_source(b, "vmemmap-2m");
+	set_all_started(a, "2026-11-22T10:00:00.000Z");
+	set_all_started(b, "2026-11-22T10:00:00.000Z");
+	cr_assert_eq(db_open(&db, dst, DB_OPEN_CREATE, &err), 0);
+	cr_assert_eq(db_merge(db, a, &st, &err), 0, "%s", err.msg);
+	cr_assert_eq(st.runs_copied, 3);
+	cr_assert_eq(db_merge(db, b, &st, &err), 0, "%s", err.msg);
+	cr_assert_eq(st.runs_copied, 3);
+	cr_assert_eq(st.runs_skipped, 0);
+	/* and each file merged again is still once */
+	cr_assert_eq(db_merge(db, b, &st, &err), 0, "%s", err.msg);
+	cr_assert_eq(st.runs_copied, 0);
+	cr_assert_eq(st.runs_skipped, 3);
+	db_close(db);
+
+	sqlite3 *c = th_raw_open(dst);
+	cr_assert_eq(th_raw_int(c, "SELECT count(*) FROM runs WHERE memory_model = 'flatmem'"), 3);
+	cr_assert_eq(th_raw_int(c, "SELECT count(*) FROM runs WHERE memory_model = 'vmemmap-2m'"),
+	             3);
 	sqlite3_close(c);
 }
 
