@@ -38,17 +38,24 @@ static void make_source(const char *path, const char *model)
 	db_close(db);
 }
 
+/* Sources a (flatmem) and b (vmemmap-2m), and the path of an empty
+ * destination; each buffer 256 bytes. */
+static void make_two_sources(char *a, char *b, char *dst)
+{
+	th_tmp_path(a, 256, "a.db");
+	th_tmp_path(b, 256, "b.db");
+	th_tmp_path(dst, 256, "all.db");
+	make_source(a, "flatmem");
+	make_source(b, "vmemmap-2m");
+}
+
 Test(db_merge, copies_runs_with_all_rows_under_new_ids_and_twice_is_once)
 {
 	char dst[256], a[256], b[256];
 	struct vmemsim_err err = {0};
 	struct db_merge_stats st;
 	struct db *db;
-	th_tmp_path(a, sizeof(a), "a.db");
-	th_tmp_path(b, sizeof(b), "b.db");
-	th_tmp_path(dst, sizeof(dst), "all.db");
-	make_source(a, "flatmem");
-	make_source(b, "vmemmap-2m");
+	make_two_sources(a, b, dst);
 	cr_assert_eq(db_open(&db, dst, DB_OPEN_CREATE, &err), 0);
 	th_add_run(db, "sparse-extreme", "zen4", NULL, 1, 1); /* id 1 here */
 	cr_assert_eq(db_merge(db, a, &st, &err), 0, "%s", err.msg);
@@ -104,11 +111,7 @@ Test(db_merge, runs_started_in_the_same_millisecond_with_different_models_are_al
 	struct vmemsim_err err = {0};
 	struct db_merge_stats st;
 	struct db *db;
-	th_tmp_path(a, sizeof(a), "a.db");
-	th_tmp_path(b, sizeof(b), "b.db");
-	th_tmp_path(dst, sizeof(dst), "all.db");
-	make_source(a, "flatmem");
-	make_source(b, "vmemmap-2m");
+	make_two_sources(a, b, dst);
 	set_all_started(a, "2026-11-22T10:00:00.000Z");
 	set_all_started(b, "2026-11-22T10:00:00.000Z");
 	cr_assert_eq(db_open(&db, dst, DB_OPEN_CREATE, &err), 0);
