@@ -102,7 +102,12 @@ Test(layout_cli, missing_preset_fails)
 Test(layout_cli, overlapping_ranges_are_reported_with_position)
 {
 	static struct run r;
-	const char *path = "/tmp/vmemsim-overlap-test.json";
+	/* a private directory: the normal and the ASan build may run this test
+	 * at the same time, and a fixed /tmp name would be shared by both */
+	char dir[] = "/tmp/vmemsim-overlap-XXXXXX", path[64], args[96];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/overlap-test.json", dir);
+	snprintf(args, sizeof(args), "--layout %s", path);
 	FILE *f = fopen(path, "w");
 	cr_assert(f);
 	fputs("{\n  \"name\": \"bad\",\n  \"ranges\": [\n"
@@ -110,10 +115,13 @@ Test(layout_cli, overlapping_ranges_are_reported_with_position)
 	      "    { \"type\": \"pmem\", \"start\": \"512M\", \"size\": \"2M\" }\n  ]\n}\n",
 	      f);
 	fclose(f);
-	run(&r, "--layout /tmp/vmemsim-overlap-test.json");
+	run(&r, args);
 	remove(path);
+	rmdir(dir);
+	char want[80];
+	snprintf(want, sizeof(want), "%s:5:", path);
 	cr_assert_eq(r.status, 1);
-	cr_assert(strstr(r.err, "vmemsim-overlap-test.json:5:") && strstr(r.err, "ranges[1]") &&
+	cr_assert(strstr(r.err, want) && strstr(r.err, "ranges[1]") &&
 	              strstr(r.err, "overlaps ranges[0]"),
 	          "%s", r.err);
 }
