@@ -217,9 +217,15 @@ Test(db_procs, sigkill_at_random_points_never_leaves_a_half_written_run)
 		close(ready[1]);
 		cr_assert_eq(read(ready[0], &c, 1), 1);
 		close(ready[0]);
-		/* let it finish a run first, however loaded the machine is */
-		for (int i = 0; i < 3000 && done_runs(path) < 1; i++)
+		/* let it finish a run first, however loaded the machine is (up to
+		 * ~60 s, as in test_kill_cli.c: a sanitizer build on a busy 2-core
+		 * CI machine can be very slow); stop early if the writer died */
+		for (int i = 0; i < 12000 && done_runs(path) < 1; i++) {
+			int early = 0;
+			cr_assert_eq(waitpid(pid, &early, WNOHANG), 0,
+			             "writer ended before its first run (status %d)", early);
 			usleep(5000);
+		}
 		usleep(delays_ms[k] * 1000);
 		kill(pid, SIGKILL);
 		int st;
