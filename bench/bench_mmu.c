@@ -6,13 +6,17 @@
  *         arguments (the floor any per-access hook pays);
  *   read: the loop doing only the host memory read of each access's bytes
  *         (what an emulator without a model does).
- * Then the same stream through mmu_access_batch (records in a buffer).
+ * Then the same stream through mmu_access_batch (records in a buffer), and
+ * for the random stream the floor (floor.h): the same operations with the
+ * geometry fixed at compile time and none of the model's checks, whose
+ * counters are first compared with the model's.
  * Loops are timed in thread CPU time (bench_cpu_now): the machine is shared.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "bench.h"
+#include "floor.h"
 #include "mmu/mmu.h"
 
 #define VA_BASE 0xffff888000000000ull
@@ -29,6 +33,7 @@ struct setup {
 	struct mmu_brk_alloc ba;
 	struct mmu_pt pt;
 	struct mmu *m;
+	struct floor *floor; /* K_FLOOR only */
 };
 
 /* Map [VA_BASE, +bytes) to PA 0 with 4K pages; tables above the data. */
@@ -84,7 +89,7 @@ static inline uint64_t next_random(uint64_t *x, uint64_t mask)
 	return VA_BASE + (v & mask & ~7ull);
 }
 
-enum kind { K_CALL, K_READ, K_MMU, K_BATCH };
+enum kind { K_CALL, K_READ, K_MMU, K_BATCH, K_FLOOR };
 enum stream { S_SWEEP, S_MIX, S_RANDOM };
 
 /* The same stream through mmu_access_batch, 4096 records at a time (the
@@ -132,6 +137,7 @@ static double run(struct setup *s, enum kind kind, enum stream st, uint64_t mask
 				acc += (uint64_t)empty_access(s->m, va, 8, MMU_LOAD, i & 255, NULL);
 				break;
 			case K_READ: acc += mmu_phys_read64(&s->phys, va - VA_BASE); break;
+			case K_FLOOR: acc += floor_access(s->floor, va); break;
 			case K_MMU:
 			case K_BATCH:
 				acc += (uint64_t)mmu_access(s->m, va, 8, MMU_LOAD, i & 255, NULL);
@@ -147,12 +153,98 @@ static double run(struct setup *s, enum kind kind, enum stream st, uint64_t mask
 	return bench_rate((double)ops, t);
 }
 
+/* The counters the floor keeps, compared with the model's. */
+static const enum mmu_counter floor_ctrs[] = {
+    MMU_C_loads,          MMU_C_dtlb_hits_4k, MMU_C_dtlb_misses,   MMU_C_stlb_hits_4k,
+    MMU_C_stlb_misses,    MMU_C_walks,        MMU_C_walks_4k,      MMU_C_pwc_hits_pml4e,
+    MMU_C_pwc_hits_pdpte, MMU_C_pwc_hits_pde, MMU_C_pwc_misses,    MMU_C_pte_reads_l4,
+    MMU_C_pte_reads_l3,   MMU_C_pte_reads_l2, MMU_C_pte_reads_l1,  MMU_C_pte_l1d_hits,
+    MMU_C_pte_l2_hits,    MMU_C_pte_llc_hits, MMU_C_pte_dram,      MMU_C_l1d_hits,
+    MMU_C_l2_hits,        MMU_C_llc_hits,     MMU_C_dram_accesses, MMU_C_cycles_mem,
+    MMU_C_cycles_stlb,    MMU_C_cycles_pwc,   MMU_C_cycles_walk,
+};
+
+/* Run n accesses of the random stream through a fresh model and a fresh
+ * floor; 0 if every counter the floor keeps is equal. */
+static int floor_check(const char *name, uint64_t bytes, uint64_t n)
+{
+	static struct mmu_stats st;
+	uint64_t fc[MMU_NR_COUNTERS], x = 88172645463325252ull, i;
+	struct vmemsim_err err = {0};
+	struct setup s;
+	struct floor *f;
+	size_t c;
+	int rc = 0;
+
+	if (setup(&s, bytes) < 0)
+		return 1;
+	f = floor_create(mmu_get_config(s.m), &s.phys, s.pt.root, &err);
+	if (!f) {
+		fprintf(stderr, "bench: %s\n", err.msg);
+		teardown(&s);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		rc |= mmu_access(s.m, next_random(&x, bytes - 1), 8, MMU_LOAD, i & 255, NULL);
+	x = 88172645463325252ull;
+	for (i = 0; i < n; i++)
+		floor_access(f, next_random(&x, bytes - 1));
+	mmu_stats_snapshot(s.m, &st);
+	floor_counters(f, fc);
+	if (rc || floor_bad(f)) {
+		fprintf(stderr, "bench: %s/floor: a walk faulted\n", name);
+		rc = 1;
+	}
+	for (c = 0; c < sizeof(floor_ctrs) / sizeof(floor_ctrs[0]); c++) {
+		uint64_t v = mmu_stats_total(&st, floor_ctrs[c]);
+		if (v != fc[floor_ctrs[c]]) {
+			fprintf(stderr, "bench: %s/floor: %s is %llu, the model's %llu\n", name,
+			        mmu_counter_name(floor_ctrs[c]),
+			        (unsigned long long)fc[floor_ctrs[c]], (unsigned long long)v);
+			rc = 1;
+		}
+	}
+	if (!rc)
+		printf("%s/floor: its %zu counters equal the model's over %llu accesses (%llu "
+		       "walks)\n",
+		       name, sizeof(floor_ctrs) / sizeof(floor_ctrs[0]), (unsigned long long)n,
+		       (unsigned long long)fc[MMU_C_walks]);
+	floor_destroy(f);
+	teardown(&s);
+	return rc;
+}
+
+/* The floor's rate on s's tables, against call and against mmu_access. */
+static int bench_floor(struct setup *s, const char *name, double call_rate, double mmu_rate)
+{
+	struct vmemsim_err err = {0};
+	char label[96];
+	uint64_t ops;
+	double secs;
+
+	s->floor = floor_create(mmu_get_config(s->m), &s->phys, s->pt.root, &err);
+	if (!s->floor) {
+		fprintf(stderr, "bench: %s\n", err.msg);
+		return 1;
+	}
+	run(s, K_FLOOR, S_RANDOM, (1ull << 30) - 1, &ops, &secs); /* warm-up */
+	run(s, K_FLOOR, S_RANDOM, (1ull << 30) - 1, &ops, &secs);
+	snprintf(label, sizeof(label), "%s/floor vs call", name);
+	bench_report(label, (double)ops, secs, call_rate);
+	snprintf(label, sizeof(label), "%s/floor vs mmu_access", name);
+	bench_report(label, (double)ops, secs, mmu_rate);
+	floor_destroy(s->floor);
+	s->floor = NULL;
+	return 0;
+}
+
 static int bench_stream(const char *name, enum stream st, uint64_t bytes)
 {
 	struct setup s;
 	char label[96];
 	uint64_t ops;
-	double secs, call_rate, read_rate;
+	double secs, call_rate, read_rate, mmu_rate;
+	int rc = 0;
 
 	if (setup(&s, bytes) < 0)
 		return 1;
@@ -165,7 +257,7 @@ static int bench_stream(const char *name, enum stream st, uint64_t bytes)
 	snprintf(label, sizeof(label), "%s/baseline_read", name);
 	bench_report(label, (double)ops, secs, call_rate);
 	run(&s, K_MMU, st, bytes - 1, &ops, &secs); /* warm-up */
-	run(&s, K_MMU, st, bytes - 1, &ops, &secs);
+	mmu_rate = run(&s, K_MMU, st, bytes - 1, &ops, &secs);
 	snprintf(label, sizeof(label), "%s/mmu_access vs call", name);
 	bench_report(label, (double)ops, secs, call_rate);
 	snprintf(label, sizeof(label), "%s/mmu_access vs read", name);
@@ -173,8 +265,11 @@ static int bench_stream(const char *name, enum stream st, uint64_t bytes)
 	run(&s, K_BATCH, st, bytes - 1, &ops, &secs);
 	snprintf(label, sizeof(label), "%s/mmu_access_batch vs call", name);
 	bench_report(label, (double)ops, secs, call_rate);
+	if (st == S_RANDOM)
+		rc =
+		    floor_check(name, bytes, 1 << 20) || bench_floor(&s, name, call_rate, mmu_rate);
 	teardown(&s);
-	return 0;
+	return rc;
 }
 
 int bench_mmu_l1hit(void)
