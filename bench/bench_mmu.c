@@ -89,7 +89,7 @@ static inline uint64_t next_random(uint64_t *x, uint64_t mask)
 	return VA_BASE + (v & mask & ~7ull);
 }
 
-enum kind { K_CALL, K_READ, K_MMU, K_BATCH, K_FLOOR };
+enum kind { K_CALL, K_READ, K_MMU, K_BATCH, K_FLOOR, K_FLOOR_PF };
 enum stream { S_SWEEP, S_MIX, S_RANDOM };
 
 /* The same stream through mmu_access_batch, 4096 records at a time (the
@@ -119,10 +119,23 @@ static double run(struct setup *s, enum kind kind, enum stream st, uint64_t mask
                   double *secs_out)
 {
 	const uint64_t chunk = 1 << 20;
-	uint64_t ops = 0, x = 88172645463325252ull, acc = 0;
+	uint64_t ops = 0, x = 88172645463325252ull, acc = 0, ring[16];
 	double t0 = bench_cpu_now(), t;
 
+	for (unsigned j = 0; kind == K_FLOOR_PF && j < 8; j++) /* the stream 8 ahead */
+		ring[j] = next_random(&x, mask);
 	do {
+		if (kind == K_FLOOR_PF) {
+			for (uint64_t i = ops; i < ops + chunk; i++) {
+				ring[(i + 8) & 15] = next_random(&x, mask);
+				floor_prefetch(s->floor, ring[(i + 8) & 15], 1);
+				floor_prefetch(s->floor, ring[(i + 2) & 15], 2);
+				acc += floor_access(s->floor, ring[i & 15]);
+			}
+			ops += chunk;
+			t = bench_cpu_now() - t0;
+			continue;
+		}
 		if (kind == K_BATCH) {
 			acc += run_batch(s, st, mask, ops, chunk, &x);
 			ops += chunk;
@@ -139,7 +152,8 @@ static double run(struct setup *s, enum kind kind, enum stream st, uint64_t mask
 			case K_READ: acc += mmu_phys_read64(&s->phys, va - VA_BASE); break;
 			case K_FLOOR: acc += floor_access(s->floor, va); break;
 			case K_MMU:
-			case K_BATCH:
+			case K_BATCH:    /* run above */
+			case K_FLOOR_PF: /* run above */
 				acc += (uint64_t)mmu_access(s->m, va, 8, MMU_LOAD, i & 255, NULL);
 				break;
 			}
@@ -215,7 +229,8 @@ static int floor_check(const char *name, uint64_t bytes, uint64_t n)
 }
 
 /* The floor's rate on s's tables, against call and against mmu_access. */
-static int bench_floor(struct setup *s, const char *name, double call_rate, double mmu_rate)
+static int bench_floor(struct setup *s, const char *name, double call_rate, double mmu_rate,
+                       double batch_rate)
 {
 	struct vmemsim_err err = {0};
 	char label[96];
@@ -233,6 +248,9 @@ static int bench_floor(struct setup *s, const char *name, double call_rate, doub
 	bench_report(label, (double)ops, secs, call_rate);
 	snprintf(label, sizeof(label), "%s/floor vs mmu_access", name);
 	bench_report(label, (double)ops, secs, mmu_rate);
+	run(s, K_FLOOR_PF, S_RANDOM, (1ull << 30) - 1, &ops, &secs);
+	snprintf(label, sizeof(label), "%s/floor_prefetch vs mmu_access_batch", name);
+	bench_report(label, (double)ops, secs, batch_rate);
 	floor_destroy(s->floor);
 	s->floor = NULL;
 	return 0;
@@ -243,7 +261,7 @@ static int bench_stream(const char *name, enum stream st, uint64_t bytes)
 	struct setup s;
 	char label[96];
 	uint64_t ops;
-	double secs, call_rate, read_rate, mmu_rate;
+	double secs, call_rate, read_rate, mmu_rate, batch_rate;
 	int rc = 0;
 
 	if (setup(&s, bytes) < 0)
@@ -262,12 +280,12 @@ static int bench_stream(const char *name, enum stream st, uint64_t bytes)
 	bench_report(label, (double)ops, secs, call_rate);
 	snprintf(label, sizeof(label), "%s/mmu_access vs read", name);
 	bench_report(label, (double)ops, secs, read_rate);
-	run(&s, K_BATCH, st, bytes - 1, &ops, &secs);
+	batch_rate = run(&s, K_BATCH, st, bytes - 1, &ops, &secs);
 	snprintf(label, sizeof(label), "%s/mmu_access_batch vs call", name);
 	bench_report(label, (double)ops, secs, call_rate);
 	if (st == S_RANDOM)
-		rc =
-		    floor_check(name, bytes, 1 << 20) || bench_floor(&s, name, call_rate, mmu_rate);
+		rc = floor_check(name, bytes, 1 << 20) ||
+		     bench_floor(&s, name, call_rate, mmu_rate, batch_rate);
 	teardown(&s);
 	return rc;
 }

@@ -340,6 +340,42 @@ void floor_destroy(struct floor *f)
 	free(f);
 }
 
+static inline void host_prefetch(const void *p)
+{
+	__asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+}
+
+/* The PA of va's PTE, from the tables (the upper levels are hot). */
+static uint64_t pte_pa_of(const struct floor *f, uint64_t va)
+{
+	uint64_t table = f->root, e;
+	unsigned level;
+
+	for (level = 4; level > 1; level--) {
+		e = mmu_phys_read64(f->phys, table + 8 * ((va >> (12 + 9 * (level - 1))) & 511));
+		table = e & PTE_ADDR;
+	}
+	return table + 8 * ((va >> 12) & 511);
+}
+
+void floor_prefetch(const struct floor *f, uint64_t va, int stage)
+{
+	uint64_t vpn = (va & ((1ull << 48) - 1)) >> 12, pte_pa = pte_pa_of(f, va), line;
+
+	if (stage == 1) {
+		line = pte_pa >> 6;
+		host_prefetch(mmu_phys_ptr(f->phys, pte_pa));
+		host_prefetch(f->stlb.hdr + 32 * (vpn & (STLB_SETS - 1)));
+		host_prefetch(f->stlb.tag + (vpn & (STLB_SETS - 1)) * STLB_WAYS);
+	} else {
+		line = ((mmu_phys_read64(f->phys, pte_pa) & PTE_ADDR) | (va & 4095)) >> 6;
+		host_prefetch(f->cache[1].tag + (line & (L2_SETS - 1)) * L2_WAYS);
+	}
+	host_prefetch(f->cache[1].hdr + 32 * (line & (L2_SETS - 1)));
+	host_prefetch(f->cache[2].hdr + 32 * (line & (LLC_SETS - 1)));
+	host_prefetch(f->cache[2].tag + (line & (LLC_SETS - 1)) * LLC_WAYS);
+}
+
 bool floor_bad(const struct floor *f)
 {
 	return f->bad;

@@ -32,6 +32,11 @@ struct floor *floor_create(const struct mmu_config *cfg, struct mmu_phys *phys, 
 void floor_destroy(struct floor *f);
 /* One 8-byte load at va; returns the PA (so the loop cannot be dropped). */
 uint64_t floor_access(struct floor *f, uint64_t va);
+/* Host prefetches for a later floor_access(f, va), the way
+ * mmu_access_batch hints ahead: stage 1 (about 8 accesses ahead) the guest
+ * PTE and the sets its line and the STLB probe use, stage 2 (about 2 ahead,
+ * the PTE by then in the host cache) the sets of the data line. */
+void floor_prefetch(const struct floor *f, uint64_t va, int stage);
 /* A walk met a non-present or large-page entry (the access was dropped). */
 bool floor_bad(const struct floor *f);
 /* The counters the floor keeps, in the model's terms (MMU_C_*); others 0. */
