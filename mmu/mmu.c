@@ -91,6 +91,15 @@ static int mmu_alloc_caches(struct mmu *m)
 	}
 	m->l1d_latency = m->cfg.l1d.size ? m->cfg.l1d.latency : 0;
 	mmu_compute_level_ctrs(m, m->data_ctr, m->pte_ctr);
+	/* Host hints skip the levels whose model (tags and set headers) stays
+	 * in the host's L1 anyway: the skylake L1D's is 6 KiB, its L2's 64. */
+	m->pf.first_level = 0;
+	while (m->pf.first_level < m->nr_caches) {
+		const struct sa *sa = &m->cache[m->pf.first_level].sa;
+		if ((uint64_t)sa->sets * (sa->ways * 8ull + sa->hdr_stride) > PF_RESIDENT_BYTES)
+			break;
+		m->pf.first_level++;
+	}
 	return 0;
 }
 

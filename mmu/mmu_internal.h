@@ -289,6 +289,7 @@ struct mmu {
 		uint64_t walks;
 		uint32_t seen;
 		bool on;
+		uint8_t first_level; /* the first cache level whose model sets get host hints */
 	} pf;
 	unsigned nr_regions;
 	struct mmu_region region[MMU_MAX_REGIONS];
@@ -367,7 +368,10 @@ MMU_HOT uint32_t cache_access(struct mmu *m, uint64_t pa, unsigned *lvl)
 }
 int cache_init(struct cache_level *c, const struct mmu_cache_config *cfg, uint64_t seed);
 /* Prefetch the host memory of line's set (signatures and tags) in every
- * level: a hint that changes no model state. */
+ * level from pf.first_level down: a hint that changes no model state.
+ * A level whose tags and set headers take at most PF_RESIDENT_BYTES is
+ * left out: it stays in the host's L1D without help. */
+#define PF_RESIDENT_BYTES (16u << 10)
 void cache_prefetch_line(const struct mmu *m, uint64_t line);
 
 static inline void mmu_forget_last(struct mmu *m)

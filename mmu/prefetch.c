@@ -24,7 +24,8 @@ void cache_prefetch_line(const struct mmu *m, uint64_t line)
 {
 	unsigned i;
 
-	for (i = 0; i < m->nr_caches; i++) {
+	/* Levels above pf.first_level are host-cache resident: no hint. */
+	for (i = m->pf.first_level; i < m->nr_caches; i++) {
 		const struct sa *sa = &m->cache[i].sa;
 		uint32_t set = sa_set(sa, line);
 		const uint64_t *t = sa->tag + (size_t)set * sa->ways;
@@ -94,23 +95,89 @@ static uint64_t walks_total(const struct mmu *m)
 	return w;
 }
 
+/* What stage 0 found for a record, kept for stage 1 so that it does not
+ * walk the tables again: the leaf entry's PA and level (ok false: no hint).
+ * The batch itself changes no table address, only A/D bits. */
+struct pf_slot {
+	uint64_t pte_pa;
+	unsigned level;
+	bool ok;
+};
+#define PF_RING 16 /* power of two, > PF_DIST_PTE */
+_Static_assert(PF_DIST_PTE < PF_RING && PF_DIST_DATA < PF_DIST_PTE,
+               "the ring holds stage 0's lead");
+
+/* peek_leaf(read_leaf false) into a slot, stepping the index shift
+ * (12 + 9 * (level - 1)) instead of the level: the entry of the last
+ * level, or of a large-page leaf (PS at level 2 or 3). */
+static bool peek_leaf_pa(const struct mmu *m, uint64_t va, struct pf_slot *s)
+{
+	uint64_t table = m->root, size = m->phys->size, pa, e;
+	unsigned sh;
+
+	for (sh = pt_level_shift(m->cfg.levels);; sh -= 9) {
+		if (table >= size || size - table < 4096) /* pt_table_in_phys */
+			return false;
+		pa = table + 8 * ((va >> sh) & 511);
+		if (sh == 12)
+			break;
+		e = mmu_phys_read64(m->phys, pa);
+		if (!(e & PTE_P))
+			return false;
+		if ((e & PTE_PS) && sh <= 30)
+			break;
+		table = e & PTE_ADDR_MASK;
+	}
+	s->pte_pa = pa;
+	s->level = (sh - 12) / 9 + 1;
+	return true;
+}
+
+/* Stage 0: the leaf entry's host line and its cache-model sets. */
+static void hint_pte(const struct mmu *m, const struct mmu_access_rec *r, struct pf_slot *s)
+{
+	s->ok = r->type <= MMU_STORE && pt_va_canonical(r->va, m->cfg.levels) &&
+	        peek_leaf_pa(m, r->va, s);
+	if (s->ok) {
+		mmu_host_prefetch(mmu_phys_ptr(m->phys, s->pte_pa));
+		cache_prefetch_line(m, s->pte_pa >> 6);
+	}
+}
+
+/* Stage 1: read the entry stage 0 found; the data line's cache-model sets. */
+static void hint_data(const struct mmu *m, const struct mmu_access_rec *r, const struct pf_slot *s)
+{
+	enum mmu_page_size ps;
+	uint64_t e;
+
+	if (!s->ok || r->type == MMU_FETCH)
+		return;
+	e = mmu_phys_read64(m->phys, s->pte_pa);
+	if (!(e & PTE_P) || !pt_is_leaf(e, s->level))
+		return;
+	ps = pt_level_ps(s->level);
+	cache_prefetch_line(m, (pt_leaf_addr(e, ps) | (r->va & (mmu_page_bytes(ps) - 1))) >> 6);
+}
+
 /* recs[i..end) with hints for the records PF_DIST_* ahead (of n). */
 static __attribute__((noinline)) int batch_hinted(struct mmu *m, const struct mmu_access_rec *recs,
                                                   size_t n, size_t end, size_t *ip,
                                                   struct mmu_fault *fault)
 {
-	size_t i;
+	struct pf_slot ring[PF_RING];
+	size_t i = *ip, j;
 	int rc = 0;
 
-	for (i = *ip; i < end; i++) {
+	/* Stage 0 of the records it would have reached before i. */
+	for (j = i; j < i + PF_DIST_PTE && j < n; j++)
+		hint_pte(m, &recs[j], &ring[j % PF_RING]);
+	for (; i < end; i++) {
 		const struct mmu_access_rec *r = &recs[i];
 
 		if (i + PF_DIST_PTE < n)
-			mmu_prefetch(m, recs[i + PF_DIST_PTE].va,
-			             (enum mmu_access_type)recs[i + PF_DIST_PTE].type, false);
+			hint_pte(m, &recs[i + PF_DIST_PTE], &ring[(i + PF_DIST_PTE) % PF_RING]);
 		if (i + PF_DIST_DATA < n)
-			mmu_prefetch(m, recs[i + PF_DIST_DATA].va,
-			             (enum mmu_access_type)recs[i + PF_DIST_DATA].type, true);
+			hint_data(m, &recs[i + PF_DIST_DATA], &ring[(i + PF_DIST_DATA) % PF_RING]);
 		rc = mmu_access(m, r->va, r->size, (enum mmu_access_type)r->type, r->pc, fault);
 		if (rc < 0)
 			break;
