@@ -18,32 +18,32 @@
 
 static void usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: vmemsim compare [--db PATH] [--baseline KEY=VALUE] [--metric NAME ...]\n"
-	    "                       [--where SQL] [--ignore FIELD ...] [--all-fields] [--stdev]\n"
-	    "                       [--csv|--json]\n\n"
-	    "Group the finished runs by the config fields in which they differ (fields equal\n"
-	    "in every run are not shown) and print each metric's mean per group and its ratio\n"
-	    "to the baseline group.  With --baseline KEY=VALUE each group is compared with the\n"
-	    "group that has KEY=VALUE and the same values in the other fields; the default is\n"
-	    "memory_model=vmemmap-2m when present, else the first field's value in the\n"
-	    "first group.\n\n"
-	    "  --db PATH            results database (default results.db)\n"
-	    "  --baseline KEY=VALUE baseline group, e.g. memory_model=vmemmap-2m, cpu.name=zen4\n"
-	    "  --metric NAME        a metric (repeat or comma-separate); a metrics-table name or\n"
-	    "                       a run_summary column such as dtlb_miss_rate or ipc\n"
-	    "                       (default: cycles instructions dtlb_misses stlb_misses walks\n"
-	    "                       cycles_walk, those present)\n"
-	    "  --where SQL          condition on the runs table, e.g. \"kind = 'reach'\" or\n"
-	    "                       \"json_extract(config, '$.cpu.name') = 'zen4'\"\n"
-	    "  --ignore FIELD       do not group by FIELD (and fields below it)\n"
-	    "  --all-fields         show every differing field; by default fields that split\n"
-	    "                       the runs exactly as a shown one does are left out\n"
-	    "  --stdev              add each metric's sample standard deviation over the\n"
-	    "                       group's runs (repeats; see --ignore seed)\n"
-	    "  --csv, --json        output format (default: aligned table)\n"
-	    "  -h, --help           this text\n");
+	fprintf(out,
+	        "usage: vmemsim compare [--db PATH] [--baseline KEY=VALUE] [--metric NAME ...]\n"
+	        "                       [--where SQL] [--ignore FIELD ...] [--all-fields]\n"
+	        "                       [--stdev] [--csv|--json]\n\n"
+	        "Group the finished runs by the config fields in which they differ (fields equal\n"
+	        "in every run are not shown) and print each metric's mean per group and its\n"
+	        "ratio to the baseline group.  With --baseline KEY=VALUE each group is compared\n"
+	        "with the group that has KEY=VALUE and the same values in the other fields; the\n"
+	        "default is memory_model=vmemmap-2m when present, else the first field's value\n"
+	        "in the first group.\n\n"
+	        "  --db PATH            results database (default results.db)\n"
+	        "  --baseline KEY=VALUE baseline group, e.g. memory_model=vmemmap-2m or\n"
+	        "                       cpu.name=zen4\n"
+	        "  --metric NAME        a metric (repeat or comma-separate): a metrics-table name\n"
+	        "                       or a run_summary column such as dtlb_miss_rate or ipc\n"
+	        "                       (default: cycles instructions dtlb_misses stlb_misses\n"
+	        "                       walks cycles_walk, those present)\n"
+	        "  --where SQL          condition on the runs table, e.g. \"kind = 'reach'\" or\n"
+	        "                       \"json_extract(config, '$.cpu.name') = 'zen4'\"\n"
+	        "  --ignore FIELD       do not group by FIELD (and fields below it)\n"
+	        "  --all-fields         show every differing field; by default fields that split\n"
+	        "                       the runs exactly as a shown one does are left out\n"
+	        "  --stdev              add each metric's sample standard deviation over the\n"
+	        "                       group's runs (repeats; see --ignore seed)\n"
+	        "  --csv, --json        output format (default: aligned table)\n"
+	        "  -h, --help           this text\n");
 }
 
 /* Split a comma-separated option value into list[] (pointers into s). */

@@ -48,7 +48,7 @@ static void usage(FILE *out)
 	        "      --seed N          PRNG seed of every workload (default 1)\n"
 	        "  -j, --jobs N          runs in parallel (default: online CPUs, at most 4);\n"
 	        "                        the figures do not depend on it\n"
-	        "      --json, --csv     output format (default: aligned table)\n" DB_CLI_HELP
+	        "      --json, --csv     output format (default: aligned table)\n" DB_CLI_HELP_WIDE
 	        "  -q, --quiet           no progress output\n"
 	        "  -h, --help            this help\n");
 }

@@ -299,32 +299,33 @@ static void print_json(const struct out_ctx *o)
 
 static void usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: vmemsim run --workload NAME [OPTIONS]\n\n"
-	    "Run a guest workload (kernel-style C compiled for the memory model) under\n"
-	    "Unicorn with every fetch, load and store translated by the MMU model. The\n"
-	    "guest's checksum must equal the host reference computed from the memory\n"
-	    "model, or the run fails. Prints instructions, cycles, IPC, the TLB and walk\n"
-	    "counters, the per-region breakdown and the hot spots; records the run.\n\n"
-	    "Options:\n"
-	    "  -w, --workload NAME   workload (see --list)\n"
-	    "  -m, --model NAME      memory model: flatmem, sparse-static, sparse-extreme,\n"
-	    "                        vmemmap-4k, vmemmap-2m, vmemmap-altmap, vmemmap-hvo\n"
-	    "                        (default " RUN_DEFAULT_MODEL ")\n"
-	    "  -l, --layout NAME     layout preset from configs/layouts/ or a file\n"
-	    "                        (default " RUN_DEFAULT_LAYOUT ")\n"
-	    "  -c, --cpu NAME        CPU preset from configs/cpu/ or a file "
-	    "(default " RUN_DEFAULT_CPU ")\n"
-	    "  -p, --param K=V       workload parameter (repeatable; see --list), also seed=N\n"
-	    "  -s, --set KEY=VAL     override a preset field: cpu.KEY=VAL or layout.KEY=VAL\n"
-	    "      --record FILE     write the measured phase's accesses to a .vtr trace\n"
-	    "      --max-instructions N  stop a phase after N instructions (default: none)\n"
-	    "      --max-seconds S   stop a phase after S seconds of wall clock (default: none)\n"
-	    "      --list            list the workloads and their parameters, then exit\n"
-	    "      --json, --csv     output format (default: aligned tables)\n" DB_CLI_HELP
-	    "  -q, --quiet           no progress output\n"
-	    "  -h, --help            this help\n");
+	fprintf(out,
+	        "usage: vmemsim run --workload NAME [OPTIONS]\n\n"
+	        "Run a guest workload (kernel-style C compiled for the memory model) under\n"
+	        "Unicorn with every fetch, load and store translated by the MMU model. The\n"
+	        "guest's checksum must equal the host reference computed from the memory\n"
+	        "model, or the run fails. Prints instructions, cycles, IPC, the TLB and walk\n"
+	        "counters, the per-region breakdown and the hot spots; records the run.\n\n"
+	        "Options:\n"
+	        "  -w, --workload NAME   workload (see --list)\n"
+	        "  -m, --model NAME      memory model: flatmem, sparse-static, sparse-extreme,\n"
+	        "                        vmemmap-4k, vmemmap-2m, vmemmap-altmap, vmemmap-hvo\n"
+	        "                        (default " RUN_DEFAULT_MODEL ")\n"
+	        "  -l, --layout NAME     layout preset from configs/layouts/ or a file\n"
+	        "                        (default " RUN_DEFAULT_LAYOUT ")\n"
+	        "  -c, --cpu NAME        CPU preset from configs/cpu/ or a file "
+	        "(default " RUN_DEFAULT_CPU ")\n"
+	        "  -p, --param K=V       workload parameter (repeatable; see --list), also seed=N\n"
+	        "  -s, --set KEY=VAL     override a preset field: cpu.KEY=VAL or layout.KEY=VAL\n"
+	        "      --record FILE     write the measured phase's accesses to a .vtr trace\n"
+	        "      --max-instructions N\n"
+	        "                        stop a phase after N instructions (default: none)\n"
+	        "      --max-seconds S   stop a phase after S seconds of wall clock\n"
+	        "                        (default: none)\n"
+	        "      --list            list the workloads and their parameters, then exit\n"
+	        "      --json, --csv     output format (default: aligned tables)\n" DB_CLI_HELP_WIDE
+	        "  -q, --quiet           no progress output\n"
+	        "  -h, --help            this help\n");
 }
 
 static void list_workloads(void)

@@ -17,7 +17,7 @@
  *			continue;
  *		switch (c) { ... }
  *	}
- *	// --help text: add DB_CLI_HELP
+ *	// --help text: add DB_CLI_HELP (or DB_CLI_HELP_WIDE)
  *	struct db_run_info info = {.kind = "reach", .cpu = cpu, .config_json = json};
  *	if (db_cli_begin(&dbc, &info))          // before the work starts
  *		return CLI_EXIT_FAIL;           // message already printed
@@ -55,9 +55,17 @@ enum { DB_CLI_OPT_DB = 0x4442, DB_CLI_OPT_NO_DB };
 
 #define DB_CLI_DEFAULT_PATH "results.db"
 
+/* The options' help lines, in the two layouts of the subcommands' texts:
+ * long options at column 2 and descriptions at 22 (reach, replay), or long
+ * options at 6 beside short ones, descriptions at 24 (run, compare-models). */
 #define DB_CLI_HELP                                                                                \
-	"  --db PATH         results database to record the run in (default results.db)\n"         \
-	"  --no-db           do not record the run\n"
+	"  --db PATH           results database to record the run in\n"                            \
+	"                      (default results.db)\n"                                             \
+	"  --no-db             do not record the run\n"
+#define DB_CLI_HELP_WIDE                                                                           \
+	"      --db PATH         results database to record the run in\n"                          \
+	"                        (default results.db)\n"                                           \
+	"      --no-db           do not record the run\n"
 
 struct db_cli {
 	const char *path; /* --db, default DB_CLI_DEFAULT_PATH */
