@@ -37,7 +37,7 @@ int cache_init(struct cache_level *c, const struct mmu_cache_config *cfg, uint64
  * (mmu_host_prefetch) they cost 53 instructions per random access without
  * a measurable gain; mmu_access_batch prefetches those sets ahead instead.
  */
-uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, unsigned *lvl)
+uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, uint8_t sig, unsigned *lvl)
 {
 	struct sa *l2 = &m->cache[1].sa, *l3 = &m->cache[2].sa;
 	unsigned n = m->nr_caches;
@@ -47,11 +47,11 @@ uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, unsigned *lvl)
 		set2 = sa_set(l2, line);
 	if (n > 2)
 		set3 = sa_set(l3, line);
-	if (n > 1 && sa_access1(l2, set2, line)) {
+	if (n > 1 && sa_access1_sig(l2, set2, line, sig)) {
 		*lvl = 1;
 		return m->cache[1].latency;
 	}
-	if (n > 2 && sa_access1(l3, set3, line)) {
+	if (n > 2 && sa_access1_sig(l3, set3, line, sig)) {
 		*lvl = 2;
 		return m->cache[2].latency;
 	}

@@ -101,6 +101,9 @@ int mmu_check(const struct mmu *m, struct vmemsim_err *err)
 	for (i = 0; i < m->nr_caches; i++) {
 		if (i > 0 && m->cache[i].kind <= m->cache[i - 1].kind)
 			return vmemsim_errf(err, VMEMSIM_ECORRUPT, "data caches out of order");
+		if (m->cache[i].sa.sig_keep != ~0ull) /* cache_access: one signature per line */
+			return vmemsim_errf(err, VMEMSIM_ECORRUPT, "%s: signature drops key bits",
+			                    cache_names[m->cache[i].kind]);
 		if ((rc = check_lines(&m->cache[i], cache_names[m->cache[i].kind], err)) < 0)
 			return rc;
 	}

@@ -341,12 +341,13 @@ void mmu_fast_pending(const struct mmu *m, uint64_t (*v)[MMU_NR_COUNTERS]);
 /* cache.c: returns the latency; *lvl = index of the level that hit, nr_caches for DRAM. */
 /* After an L1D miss that already filled the L1D (nr_caches >= 1): the lower
  * levels, each filled when it misses. */
-uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, unsigned *lvl);
+uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, uint8_t sig, unsigned *lvl);
 MMU_HOT uint32_t cache_access(struct mmu *m, uint64_t pa, unsigned *lvl)
 {
 	struct sa *sa = &m->cache[0].sa;
 	uint64_t line = pa >> 6;
 	uint32_t set;
+	uint8_t sig;
 
 	if (line == m->last_line) {
 		*lvl = 0;
@@ -360,11 +361,12 @@ MMU_HOT uint32_t cache_access(struct mmu *m, uint64_t pa, unsigned *lvl)
 	if (m->fast.dline != ~0ull)
 		mmu_fast_disarm_data(m);
 	set = sa_set(sa, line);
-	if (sa_access1(sa, set, line)) {
+	sig = sa_sig(sa, line); /* the line's signature at every level (sa_access1) */
+	if (sa_access1_sig(sa, set, line, sig)) {
 		*lvl = 0;
 		return m->cache[0].latency;
 	}
-	return cache_miss_l1d(m, line, lvl);
+	return cache_miss_l1d(m, line, sig, lvl);
 }
 int cache_init(struct cache_level *c, const struct mmu_cache_config *cfg, uint64_t seed);
 /* Prefetch the host memory of line's set (signatures and tags) in every

@@ -53,7 +53,6 @@ static void sa_reset_policy(struct sa *sa)
 			plru_touch(sa, s, 0);
 		}
 	}
-	sa->mru = 0;
 }
 
 int sa_init(struct sa *sa, uint32_t entries, uint32_t ways, enum mmu_repl repl, uint64_t seed)
@@ -219,9 +218,6 @@ int sa_check(const struct sa *sa, const char *name, struct vmemsim_err *err)
 {
 	uint32_t s, i, j, w = sa->ways;
 
-	if (sa->mru >= sa->sets * w)
-		return vmemsim_errf(err, VMEMSIM_ECORRUPT, "%s: mru %u out of range", name,
-		                    sa->mru);
 	for (s = 0; s < sa->sets; s++) {
 		const uint64_t *t = &sa->tag[s * w];
 		for (i = 0; i < w; i++) {

@@ -38,11 +38,12 @@
  *     The signature of a key hashes key & sig_keep, which clears the bits
  *     below sig_shift and sig_clear << sig_shift: bits the two keys of a
  *     lookup may differ in (PCID, global bit) are left out.
- *   - mru is the entry touched last in the whole array and set_mru the way
- *     touched last in its set (way 0 at start: the initial LRU/PLRU state
- *     ranks way 0 most recent, so this holds from the start).  Re-touching
- *     either changes no LRU/PLRU state (it already is the most recent way of
- *     its set), so sa_lookup() checks them first and skips the update.
+ *   - set_mru is the way touched last in its set (way 0 at start: the
+ *     initial LRU/PLRU state ranks way 0 most recent, so this holds from
+ *     the start).  Re-touching it changes no LRU/PLRU state (it already is
+ *     the most recent way of its set), so sa_lookup() checks it first and
+ *     skips the update.  (The array's most recent entry needs no such
+ *     check: the L1 TLBs' mmu_last catches a repeat before any lookup.)
  */
 #define SA_INVALID        (~0ull)
 #define SA_NIBBLE_LRU_MAX 16
@@ -53,7 +54,6 @@
 struct sa {
 	uint64_t *tag; /* sets * ways */
 	uint32_t sets, ways;
-	uint32_t mru;
 	uint8_t repl; /* enum mmu_repl */
 	bool pow2;
 	bool nibble; /* LRU with ways <= 16: order words, else stamps */
@@ -153,7 +153,6 @@ MMU_HOT void sa_touch(struct sa *sa, uint32_t set, uint32_t way)
 	uint32_t sig_stride = nibble ? 16 : sa->sig_stride;
 	uint32_t *set_mru = (uint32_t *)(void *)(row + sig_stride + 8);
 
-	sa->mru = set * sa->ways + way;
 	if (*set_mru == way)
 		return; /* already the most recent: no state changes */
 	*set_mru = way;
@@ -214,8 +213,6 @@ MMU_HOT int sa_lookup(struct sa *sa, uint32_t set, uint64_t k1, uint64_t k2)
 	uint32_t base, w, from;
 	uint8_t s;
 
-	if (sa->tag[sa->mru] == k1 || sa->tag[sa->mru] == k2)
-		return (int)sa->mru;
 	base = set * sa->ways;
 	t = sa->tag + base;
 	if (sa->ways <= SA_SCAN2_MAX) { /* a few tags are cheaper to compare than to hash */
@@ -312,7 +309,6 @@ MMU_HOT uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
 		*op = order;
 		*set_mru = way;
 		row[way] = sig;
-		sa->mru = idx;
 		return idx;
 	}
 	way = sa_victim_slow(sa, set);
@@ -330,13 +326,12 @@ MMU_HOT uint32_t sa_fill(struct sa *sa, uint32_t set, uint64_t key)
  * fills read, is left alone).  True on a hit.  The
  * array- and set-MRU shortcuts are skipped: re-touching the set's most
  * recent way changes no replacement state, so the scan decides the same. */
-MMU_HOT bool sa_access1(struct sa *sa, uint32_t set, uint64_t key)
+MMU_HOT bool sa_access1_sig(struct sa *sa, uint32_t set, uint64_t key, uint8_t s)
 {
 	uint32_t ways = sa->ways, base = set * ways, m, inv, way;
 	uint64_t *t = sa->tag + base, *op, order;
 	uint8_t *row;
 	uint32_t *set_mru;
-	uint8_t s;
 
 	if (!sa->nibble) {
 		if (sa_lookup(sa, set, key, key) >= 0)
@@ -347,11 +342,9 @@ MMU_HOT bool sa_access1(struct sa *sa, uint32_t set, uint64_t key)
 	row = sa_small_row(sa, set);
 	op = (uint64_t *)(void *)(row + 16);
 	set_mru = (uint32_t *)(void *)(row + 24);
-	s = sa_sig(sa, key);
 	for (m = sa_small_match(sa, row, s); m; m &= m - 1) {
 		way = (uint32_t)__builtin_ctz(m);
 		if (t[way] == key) {
-			sa->mru = base + way;
 			if (*set_mru != way) {
 				*set_mru = way;
 				*op = sa_order_touch(*op, way);
@@ -372,8 +365,15 @@ MMU_HOT bool sa_access1(struct sa *sa, uint32_t set, uint64_t key)
 	*op = order;
 	*set_mru = way;
 	row[way] = s;
-	sa->mru = base + way;
 	return false;
+}
+
+/* sa_access1_sig with the signature computed here.  The data caches keep
+ * every key bit in their signatures (no sa_set_sig_key), so one line has
+ * the same signature at every level and cache.c computes it once. */
+MMU_HOT bool sa_access1(struct sa *sa, uint32_t set, uint64_t key)
+{
+	return sa_access1_sig(sa, set, key, sa_sig(sa, key));
 }
 
 #endif /* VMEMSIM_MMU_SA_H */
