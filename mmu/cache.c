@@ -41,17 +41,12 @@ uint32_t cache_miss_l1d(struct mmu *m, uint64_t line, uint8_t sig, unsigned *lvl
 {
 	struct sa *l2 = &m->cache[1].sa, *l3 = &m->cache[2].sa;
 	unsigned n = m->nr_caches;
-	uint32_t set2 = 0, set3 = 0;
 
-	if (n > 1)
-		set2 = sa_set(l2, line);
-	if (n > 2)
-		set3 = sa_set(l3, line);
-	if (n > 1 && sa_access1_sig(l2, set2, line, sig)) {
+	if (n > 1 && sa_access1_sig(l2, sa_set(l2, line), line, sig)) {
 		*lvl = 1;
 		return m->cache[1].latency;
 	}
-	if (n > 2 && sa_access1_sig(l3, set3, line, sig)) {
+	if (n > 2 && sa_access1_sig(l3, sa_set(l3, line), line, sig)) {
 		*lvl = 2;
 		return m->cache[2].latency;
 	}
