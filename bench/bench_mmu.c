@@ -167,17 +167,6 @@ static double run(struct setup *s, enum kind kind, enum stream st, uint64_t mask
 	return bench_rate((double)ops, t);
 }
 
-/* The counters the floor keeps, compared with the model's. */
-static const enum mmu_counter floor_ctrs[] = {
-    MMU_C_loads,          MMU_C_dtlb_hits_4k, MMU_C_dtlb_misses,   MMU_C_stlb_hits_4k,
-    MMU_C_stlb_misses,    MMU_C_walks,        MMU_C_walks_4k,      MMU_C_pwc_hits_pml4e,
-    MMU_C_pwc_hits_pdpte, MMU_C_pwc_hits_pde, MMU_C_pwc_misses,    MMU_C_pte_reads_l4,
-    MMU_C_pte_reads_l3,   MMU_C_pte_reads_l2, MMU_C_pte_reads_l1,  MMU_C_pte_l1d_hits,
-    MMU_C_pte_l2_hits,    MMU_C_pte_llc_hits, MMU_C_pte_dram,      MMU_C_l1d_hits,
-    MMU_C_l2_hits,        MMU_C_llc_hits,     MMU_C_dram_accesses, MMU_C_cycles_mem,
-    MMU_C_cycles_stlb,    MMU_C_cycles_pwc,   MMU_C_cycles_walk,
-};
-
 /* Run n accesses of the random stream through a fresh model and a fresh
  * floor; 0 if every counter the floor keeps is equal. */
 static int floor_check(const char *name, uint64_t bytes, uint64_t n)
@@ -209,19 +198,19 @@ static int floor_check(const char *name, uint64_t bytes, uint64_t n)
 		fprintf(stderr, "bench: %s/floor: a walk faulted\n", name);
 		rc = 1;
 	}
-	for (c = 0; c < sizeof(floor_ctrs) / sizeof(floor_ctrs[0]); c++) {
-		uint64_t v = mmu_stats_total(&st, floor_ctrs[c]);
-		if (v != fc[floor_ctrs[c]]) {
+	for (c = 0; c < floor_nr_kept; c++) {
+		uint64_t v = mmu_stats_total(&st, floor_kept[c]);
+		if (v != fc[floor_kept[c]]) {
 			fprintf(stderr, "bench: %s/floor: %s is %llu, the model's %llu\n", name,
-			        mmu_counter_name(floor_ctrs[c]),
-			        (unsigned long long)fc[floor_ctrs[c]], (unsigned long long)v);
+			        mmu_counter_name(floor_kept[c]),
+			        (unsigned long long)fc[floor_kept[c]], (unsigned long long)v);
 			rc = 1;
 		}
 	}
 	if (!rc)
 		printf("%s/floor: its %zu counters equal the model's over %llu accesses (%llu "
 		       "walks)\n",
-		       name, sizeof(floor_ctrs) / sizeof(floor_ctrs[0]), (unsigned long long)n,
+		       name, floor_nr_kept, (unsigned long long)n,
 		       (unsigned long long)fc[MMU_C_walks]);
 	floor_destroy(f);
 	teardown(&s);

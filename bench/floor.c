@@ -376,6 +376,17 @@ void floor_prefetch(const struct floor *f, uint64_t va, int stage)
 	host_prefetch(f->cache[2].tag + (line & (LLC_SETS - 1)) * LLC_WAYS);
 }
 
+const enum mmu_counter floor_kept[] = {
+    MMU_C_loads,          MMU_C_dtlb_hits_4k, MMU_C_dtlb_misses,   MMU_C_stlb_hits_4k,
+    MMU_C_stlb_misses,    MMU_C_walks,        MMU_C_walks_4k,      MMU_C_pwc_hits_pml4e,
+    MMU_C_pwc_hits_pdpte, MMU_C_pwc_hits_pde, MMU_C_pwc_misses,    MMU_C_pte_reads_l4,
+    MMU_C_pte_reads_l3,   MMU_C_pte_reads_l2, MMU_C_pte_reads_l1,  MMU_C_pte_l1d_hits,
+    MMU_C_pte_l2_hits,    MMU_C_pte_llc_hits, MMU_C_pte_dram,      MMU_C_l1d_hits,
+    MMU_C_l2_hits,        MMU_C_llc_hits,     MMU_C_dram_accesses, MMU_C_cycles_mem,
+    MMU_C_cycles_stlb,    MMU_C_cycles_pwc,   MMU_C_cycles_walk,
+};
+const size_t floor_nr_kept = sizeof(floor_kept) / sizeof(floor_kept[0]);
+
 bool floor_bad(const struct floor *f)
 {
 	return f->bad;

@@ -20,6 +20,7 @@
 #define VMEMSIM_BENCH_FLOOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mmu/mmu.h"
@@ -39,6 +40,10 @@ uint64_t floor_access(struct floor *f, uint64_t va);
 void floor_prefetch(const struct floor *f, uint64_t va, int stage);
 /* A walk met a non-present or large-page entry (the access was dropped). */
 bool floor_bad(const struct floor *f);
+/* The counters the floor keeps (floor_kept[0..floor_nr_kept)), in the
+ * model's terms; floor_counters leaves the others 0. */
+extern const enum mmu_counter floor_kept[];
+extern const size_t floor_nr_kept;
 /* The counters the floor keeps, in the model's terms (MMU_C_*); others 0. */
 void floor_counters(const struct floor *f, uint64_t out[MMU_NR_COUNTERS]);
 
