@@ -282,8 +282,10 @@ struct mmu_config {
 /* A Skylake-client-like default (configs/cpu/skylake.json is the cited one). */
 void mmu_config_default(struct mmu_config *cfg);
 /* Reject impossible geometries: zero sizes, entries not divisible by ways,
- * PLRU on a non-power-of-two way count, levels not 4/5, ... The message names
- * the structure ("stlb.arrays[0]: 1000 entries not divisible by 12 ways"). */
+ * PLRU on a non-power-of-two way count, levels not 4/5, ... The message
+ * begins with the structure's key path in the CPU config schema
+ * (docs/configs.md), then ": ", so a config reader can point at the key:
+ * "tlb.stlb.arrays[0]: 1000 entries not divisible by 12 ways". */
 int mmu_config_check(const struct mmu_config *cfg, struct vmemsim_err *err);
 
 /* ---- Lifecycle -------------------------------------------------------- */
