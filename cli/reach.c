@@ -51,7 +51,7 @@ static int chase_run(struct mmu *m, struct chase *c, uint64_t count, struct vmem
 int reach_run(const struct mmu_config *cfg, const struct reach_params *p, struct reach_point *out,
               struct vmemsim_err *err)
 {
-	uint64_t psz = mmu_page_bytes(p->ps), n = p->pages, frames, data, tables, rng;
+	uint64_t psz = mmu_page_bytes(p->ps), n = p->pages, frames, data, tables, limit, rng;
 	uint64_t cycles_measured;
 	struct mmu_phys phys = {0};
 	struct mmu_brk_alloc balloc;
@@ -69,10 +69,15 @@ int reach_run(const struct mmu_config *cfg, const struct reach_params *p, struct
 		return vmemsim_errf(err, VMEMSIM_EINVAL,
 		                    "reach: %llu pages of %llu bytes do not fit below 128 TiB",
 		                    (unsigned long long)n, (unsigned long long)psz);
-	frames = n * psz > REACH_MAX_PHYS ? REACH_MAX_PHYS / psz : n;
-	data = frames * psz;
 	/* page tables: one PT per 512 pages, one PD per 512 PTs, slack for the rest */
 	tables = ((n >> 9) + (n >> 18) + 64) * 4096;
+	/* Data frames, then the tables, all below 2^MAXPHYADDR: a table above it
+	 * would make its pointer a reserved-bit fault. */
+	limit = REACH_MAX_PHYS;
+	if ((1ull << cfg->maxphyaddr) - tables < limit)
+		limit = (1ull << cfg->maxphyaddr) - tables;
+	frames = n * psz > limit ? limit / psz : n;
+	data = frames * psz;
 	rc = mmu_phys_init(&phys, data + tables, err);
 	if (rc)
 		return rc;

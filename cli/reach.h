@@ -10,7 +10,8 @@
  * (snapshot difference) before whole cycles are measured.
  *
  * When N pages of the chosen size would need more than REACH_MAX_PHYS bytes
- * of guest-physical memory, pages share physical frames round-robin: the TLBs
+ * of guest-physical memory (or more than fits below 2^MAXPHYADDR with the
+ * page tables), pages share physical frames round-robin: the TLBs
  * see only virtual pages, and the random line offsets keep the data-cache
  * footprint one line per page.
  */

@@ -180,3 +180,30 @@ Test(reach, large_page_knees_sit_at_the_preset_capacity_for_their_size)
 		}
 	}
 }
+
+/* With MAXPHYADDR 36 (64 GiB, a legal setting) the guest memory for the
+ * data frames and the page tables must stay below 2^36: a table above it
+ * would be a reserved-bit fault on the walk.  64 1G pages and 32768 2M
+ * pages each span exactly 64 GiB; past the 16-entry 1G STLB and the
+ * 1536-entry 4K/2M STLB every access walks. */
+Test(reach, small_maxphyaddr_keeps_guest_memory_below_it)
+{
+	static const struct {
+		enum mmu_page_size ps;
+		uint64_t pages;
+	} cases[] = {{MMU_PAGE_1G, 64}, {MMU_PAGE_2M, 32768}, {MMU_PAGE_2M, 65536}};
+	struct mmu_config cfg;
+
+	mmu_config_default(&cfg);
+	cfg.maxphyaddr = 36;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct reach_params p = {
+		    .ps = cases[i].ps, .pages = cases[i].pages, .min_accesses = 1000, .seed = 5};
+		struct reach_point r;
+		struct vmemsim_err err = {0};
+		cr_assert_eq(reach_run(&cfg, &p, &r, &err), 0, "ps %d N=%llu: %s", cases[i].ps,
+		             (unsigned long long)cases[i].pages, err.msg);
+		cr_expect_eq(r.walks_per_access, 1.0, "ps %d N=%llu", cases[i].ps,
+		             (unsigned long long)cases[i].pages);
+	}
+}
