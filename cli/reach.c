@@ -48,6 +48,24 @@ static int chase_run(struct mmu *m, struct chase *c, uint64_t count, struct vmem
 	return 0;
 }
 
+int reach_check(const struct reach_params *p, struct vmemsim_err *err)
+{
+	static const char *const ps_names[] = {"4k", "2m", "1g"};
+
+	if (p->pages < 2 || p->pages > REACH_MAX_PAGES)
+		return vmemsim_errf(err, VMEMSIM_EINVAL, "%llu is outside [2, %u]",
+		                    (unsigned long long)p->pages, REACH_MAX_PAGES);
+	if ((unsigned)p->ps >= MMU_NR_PAGE_SIZES)
+		return vmemsim_errf(err, VMEMSIM_EINVAL, "page size %d is not 4k, 2m or 1g",
+		                    (int)p->ps);
+	/* pages <= 2^24 and a page <= 2^30 bytes: no overflow */
+	if (REACH_VA_BASE + p->pages * mmu_page_bytes(p->ps) > (1ull << 47))
+		return vmemsim_errf(err, VMEMSIM_EINVAL,
+		                    "%llu pages of %s do not fit below 128 TiB",
+		                    (unsigned long long)p->pages, ps_names[p->ps]);
+	return 0;
+}
+
 int reach_run(const struct mmu_config *cfg, const struct reach_params *p, struct reach_point *out,
               struct vmemsim_err *err)
 {
@@ -61,14 +79,10 @@ int reach_run(const struct mmu_config *cfg, const struct reach_params *p, struct
 	struct mmu_stats warm;
 	int rc;
 
-	if (n < 2 || n > (1u << 24))
-		return vmemsim_errf(err, VMEMSIM_EINVAL,
-		                    "reach: pages must be in [2, %u], got %llu", 1u << 24,
-		                    (unsigned long long)n);
-	if (REACH_VA_BASE + n * psz > (1ull << 47))
-		return vmemsim_errf(err, VMEMSIM_EINVAL,
-		                    "reach: %llu pages of %llu bytes do not fit below 128 TiB",
-		                    (unsigned long long)n, (unsigned long long)psz);
+	if ((rc = reach_check(p, err))) {
+		vmemsim_err_prefix(err, "reach: pages");
+		return rc;
+	}
 	/* page tables: one PT per 512 pages, one PD per 512 PTs, slack for the rest */
 	tables = ((n >> 9) + (n >> 18) + 64) * 4096;
 	/* Data frames, then the tables, all below 2^MAXPHYADDR: a table above it
