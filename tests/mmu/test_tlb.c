@@ -428,3 +428,33 @@ Test(tlb, invlpg_drops_every_4k_piece_of_a_2m_page)
 	load(T_VA);
 	cr_expect_eq(ctr_total(MMU_C_walks), 2, "the 4K piece at T_VA went with the page");
 }
+
+/* SDM Vol. 3A §4.10.4.1: INVLPG invalidates the page's TLB entries of the
+ * current PCID (and global ones) and the paging-structure-cache entries of
+ * the current PCID only: PCID 2's TLB entry and PDE-cache entry survive an
+ * INVLPG made under PCID 1. */
+Test(tlb, invlpg_leaves_other_pcids_entries_and_pwcs)
+{
+	struct mmu_fault f;
+
+	start_pcide(true, LEAF_RW);
+	mmu_write_cr3(tm, T_PML4, 2, false);
+	load(T_VA);
+	mmu_write_cr3(tm, T_PML4, 1, true);
+	load(T_VA);
+	cr_expect_eq(ctr_total(MMU_C_walks), 2);
+	mmu_invlpg(tm, T_VA);
+	mmu_write_cr3(tm, T_PML4, 2, true);
+	load(T_VA);
+	cr_expect_eq(ctr_total(MMU_C_walks), 2, "PCID 2's TLB entry survived");
+	/* The next 4K page is not mapped: its walk starts at the cached PDE and
+	 * reads only the PTE. */
+	cr_assert_eq(mmu_access(tm, T_VA + SZ_4K, 8, MMU_LOAD, 0, &f), VMEMSIM_EFAULT);
+	cr_expect_eq(ctr_total(MMU_C_pwc_hits_pde), 1, "PCID 2's PDE-cache entry survived");
+	cr_expect_eq(ctr_total(MMU_C_pte_reads_l1), 3);
+	cr_expect_eq(ctr_total(MMU_C_pte_reads_l4), 2);
+	/* Under PCID 1 the PWCs were dropped: the same walk reads all four levels. */
+	mmu_write_cr3(tm, T_PML4, 1, true);
+	cr_assert_eq(mmu_access(tm, T_VA + SZ_4K, 8, MMU_LOAD, 0, &f), VMEMSIM_EFAULT);
+	cr_expect_eq(ctr_total(MMU_C_pte_reads_l4), 3);
+}
