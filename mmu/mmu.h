@@ -242,7 +242,7 @@ enum mmu_repl {
  * modulo sets (not masked), so 3072-entry 8-way = 384 sets works. */
 struct mmu_array_config {
 	char name[32];
-	uint32_t entries; /* 0 = absent */
+	uint32_t entries; /* 0 = absent (PWCs; mmu_config_check refuses it for TLB arrays) */
 	uint32_t ways;    /* entries for fully associative */
 	unsigned ps_mask; /* page sizes held (MMU_PS_BIT); ignored for PWCs */
 	enum mmu_repl repl;
