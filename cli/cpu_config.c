@@ -190,7 +190,7 @@ int cli_cpu_read(const struct cfg *c, struct mmu_config *out, struct vmemsim_err
 	    (rc = read_sources(c, root, err)) ||
 	    (rc = cfg_get_string(c, root, "", "name", false, cfg.name, sizeof(cfg.name), err)))
 		return rc;
-	if ((rc = cfg_get_u64(c, root, "", "seed", false, 0, UINT64_MAX, &cfg.seed, err)))
+	if ((rc = cfg_get_u64(c, root, "", "seed", false, 0, INT64_MAX, &cfg.seed, err)))
 		return rc;
 
 	if ((rc = cfg_get_object(c, root, "", "paging", false, &o, err)))

@@ -189,3 +189,18 @@ Test(presets, geometry_errors_name_the_json_key_path_and_position)
 		          cases[i].set, err.msg, cases[i].want);
 	}
 }
+
+/* JSON integers (jansson's json_int_t) stop at 2^63 - 1, so that is the
+ * largest seed a file or --set can give and the canonical JSON can store;
+ * the range in the error says so. */
+Test(presets, seed_range_is_what_json_can_hold)
+{
+	struct mmu_config cfg;
+	struct vmemsim_err err = {0};
+
+	cr_assert_eq(load_with("skylake", "seed=9223372036854775807", &cfg, &err), 0, "%s",
+	             err.msg);
+	cr_expect_eq(cfg.seed, 9223372036854775807ull);
+	cr_assert_eq(load_with("skylake", "seed=-1", &cfg, &err), VMEMSIM_EINVAL);
+	cr_expect_str_eq(err.msg, "--set seed: -1 is out of range [0, 9223372036854775807]");
+}
