@@ -36,23 +36,39 @@ static void usage(FILE *out)
 	        "  -h, --help          this help\n");
 }
 
+/* A comma-separated list of page counts: every element a number, none
+ * empty, none twice (a sweep point listed twice is a typo, not a wish). */
 static int parse_pages(const char *s, uint64_t *pts, unsigned *n)
 {
-	char buf[1024], *tok, *save;
+	char tok[64];
+	const char *p = s;
+
 	*n = 0;
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	if (!*s)
+		return cli_usage_error("reach", "--pages: empty list");
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		if (!len)
+			return cli_usage_error("reach", "--pages: empty element in '%s'", s);
+		if (len >= sizeof(tok))
+			return cli_usage_error("reach", "--pages: '%.*s' is too long", (int)len, p);
 		if (*n == MAX_POINTS)
 			return cli_usage_error("reach", "--pages: at most %d points", MAX_POINTS);
+		memcpy(tok, p, len);
+		tok[len] = '\0';
 		if (cli_parse_u64("reach", "--pages", tok, &pts[*n]))
 			return CLI_EXIT_USAGE;
 		if (pts[*n] < 2)
 			return cli_usage_error("reach", "--pages: %s: at least 2 pages", tok);
+		for (unsigned i = 0; i < *n; i++)
+			if (pts[i] == pts[*n])
+				return cli_usage_error("reach", "--pages: %llu is listed twice",
+				                       (unsigned long long)pts[i]);
 		(*n)++;
+		if (!p[len])
+			return 0;
+		p += len + 1;
 	}
-	if (!*n)
-		return cli_usage_error("reach", "--pages: empty list");
-	return 0;
 }
 
 static const char *const ps_names[] = {"4k", "2m", "1g"};
@@ -184,6 +200,12 @@ int cmd_reach(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("reach", "unexpected argument '%s'", argv[optind]);
 
+	/* Every point is checked before the first runs: no half-done sweep. */
+	for (unsigned i = 0; i < npts; i++) {
+		struct reach_params p = {.ps = ps, .pages = pts[i]};
+		if (reach_check(&p, &err))
+			return cli_usage_error("reach", "--pages: %s", err.msg);
+	}
 	ncpu_sets = cli_sets_for("cpu", "cpu", sets, nsets, cpu_sets, MAX_SETS, &err);
 	if (ncpu_sets < 0) {
 		cli_error("%s", err.msg);

@@ -338,6 +338,10 @@ int cfg_set(struct cfg *c, const char *assignment, struct vmemsim_err *err)
 		return vmemsim_errf(err, VMEMSIM_EINVAL, "--set: the key is not valid UTF-8");
 	json_decref(value);
 	value = json_loads(eq + 1, JSON_DECODE_ANY, &jerr);
+	/* A number jansson cannot hold is still a number, not a plain string. */
+	if (!value && strstr(jerr.text, "too big"))
+		return vmemsim_errf(err, VMEMSIM_EINVAL, "--set %s: %s is too big an integer", buf,
+		                    eq + 1);
 	if (!value)
 		value = json_string(eq + 1);
 	if (!value)

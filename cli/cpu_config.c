@@ -150,8 +150,25 @@ static int read_sources(const struct cfg *c, const json_t *root, struct vmemsim_
 	return 0;
 }
 
+/* Geometry errors come from the model's own check, whose message begins
+ * with the key path ("tlb.l1d.arrays[0]: 64 entries not divisible by 7
+ * ways"): give them the file and the line:column of that key. */
+static int geometry_error(const struct cfg *c, int rc, const struct vmemsim_err *geo,
+                          struct vmemsim_err *err)
+{
+	const char *colon = strstr(geo->msg, ": ");
+	char path[128];
+
+	if (!colon || (size_t)(colon - geo->msg) >= sizeof(path))
+		return cfg_errorf(c, err, rc, NULL, "%s", geo->msg);
+	memcpy(path, geo->msg, (size_t)(colon - geo->msg));
+	path[colon - geo->msg] = '\0';
+	return cfg_errorf(c, err, rc, path, "%s", colon + 2);
+}
+
 int cli_cpu_read(const struct cfg *c, struct mmu_config *out, struct vmemsim_err *err)
 {
+	struct vmemsim_err geo = {0};
 	static const char *const top_keys[] = {"name",     "description", "sources", "paging",
 	                                       "tlb",      "pwc",         "cache",   "core",
 	                                       "features", "seed",        NULL};
@@ -173,7 +190,7 @@ int cli_cpu_read(const struct cfg *c, struct mmu_config *out, struct vmemsim_err
 	    (rc = read_sources(c, root, err)) ||
 	    (rc = cfg_get_string(c, root, "", "name", false, cfg.name, sizeof(cfg.name), err)))
 		return rc;
-	if ((rc = cfg_get_u64(c, root, "", "seed", false, 0, UINT64_MAX, &cfg.seed, err)))
+	if ((rc = cfg_get_u64(c, root, "", "seed", false, 0, INT64_MAX, &cfg.seed, err)))
 		return rc;
 
 	if ((rc = cfg_get_object(c, root, "", "paging", false, &o, err)))
@@ -236,11 +253,8 @@ int cli_cpu_read(const struct cfg *c, struct mmu_config *out, struct vmemsim_err
 	          (rc = cfg_get_bool(c, o, "features", "pcide", false, &cfg.cr4_pcide, err))))
 		return rc;
 
-	/* Geometry errors come from the model's own check; give them the file. */
-	if ((rc = mmu_config_check(&cfg, err))) {
-		vmemsim_err_prefix(err, cfg_name(c));
-		return rc;
-	}
+	if ((rc = mmu_config_check(&cfg, &geo)))
+		return geometry_error(c, rc, &geo, err);
 	*out = cfg;
 	return 0;
 }

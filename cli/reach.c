@@ -48,10 +48,28 @@ static int chase_run(struct mmu *m, struct chase *c, uint64_t count, struct vmem
 	return 0;
 }
 
+int reach_check(const struct reach_params *p, struct vmemsim_err *err)
+{
+	static const char *const ps_names[] = {"4k", "2m", "1g"};
+
+	if (p->pages < 2 || p->pages > REACH_MAX_PAGES)
+		return vmemsim_errf(err, VMEMSIM_EINVAL, "%llu is outside [2, %u]",
+		                    (unsigned long long)p->pages, REACH_MAX_PAGES);
+	if ((unsigned)p->ps >= MMU_NR_PAGE_SIZES)
+		return vmemsim_errf(err, VMEMSIM_EINVAL, "page size %d is not 4k, 2m or 1g",
+		                    (int)p->ps);
+	/* pages <= 2^24 and a page <= 2^30 bytes: no overflow */
+	if (REACH_VA_BASE + p->pages * mmu_page_bytes(p->ps) > (1ull << 47))
+		return vmemsim_errf(err, VMEMSIM_EINVAL,
+		                    "%llu pages of %s do not fit below 128 TiB",
+		                    (unsigned long long)p->pages, ps_names[p->ps]);
+	return 0;
+}
+
 int reach_run(const struct mmu_config *cfg, const struct reach_params *p, struct reach_point *out,
               struct vmemsim_err *err)
 {
-	uint64_t psz = mmu_page_bytes(p->ps), n = p->pages, frames, data, tables, rng;
+	uint64_t psz = mmu_page_bytes(p->ps), n = p->pages, frames, data, tables, limit, rng;
 	uint64_t cycles_measured;
 	struct mmu_phys phys = {0};
 	struct mmu_brk_alloc balloc;
@@ -61,18 +79,19 @@ int reach_run(const struct mmu_config *cfg, const struct reach_params *p, struct
 	struct mmu_stats warm;
 	int rc;
 
-	if (n < 2 || n > (1u << 24))
-		return vmemsim_errf(err, VMEMSIM_EINVAL,
-		                    "reach: pages must be in [2, %u], got %llu", 1u << 24,
-		                    (unsigned long long)n);
-	if (REACH_VA_BASE + n * psz > (1ull << 47))
-		return vmemsim_errf(err, VMEMSIM_EINVAL,
-		                    "reach: %llu pages of %llu bytes do not fit below 128 TiB",
-		                    (unsigned long long)n, (unsigned long long)psz);
-	frames = n * psz > REACH_MAX_PHYS ? REACH_MAX_PHYS / psz : n;
-	data = frames * psz;
+	if ((rc = reach_check(p, err))) {
+		vmemsim_err_prefix(err, "reach: pages");
+		return rc;
+	}
 	/* page tables: one PT per 512 pages, one PD per 512 PTs, slack for the rest */
 	tables = ((n >> 9) + (n >> 18) + 64) * 4096;
+	/* Data frames, then the tables, all below 2^MAXPHYADDR: a table above it
+	 * would make its pointer a reserved-bit fault. */
+	limit = REACH_MAX_PHYS;
+	if ((1ull << cfg->maxphyaddr) - tables < limit)
+		limit = (1ull << cfg->maxphyaddr) - tables;
+	frames = n * psz > limit ? limit / psz : n;
+	data = frames * psz;
 	rc = mmu_phys_init(&phys, data + tables, err);
 	if (rc)
 		return rc;

@@ -10,7 +10,8 @@
  * (snapshot difference) before whole cycles are measured.
  *
  * When N pages of the chosen size would need more than REACH_MAX_PHYS bytes
- * of guest-physical memory, pages share physical frames round-robin: the TLBs
+ * of guest-physical memory (or more than fits below 2^MAXPHYADDR with the
+ * page tables), pages share physical frames round-robin: the TLBs
  * see only virtual pages, and the random line offsets keep the data-cache
  * footprint one line per page.
  */
@@ -38,6 +39,15 @@ struct reach_point {
 	struct mmu_stats stats; /* the measured phase only */
 };
 
+#define REACH_MAX_PAGES (1u << 24)
+
+/* What reach_run refuses before any work: pages outside [2, REACH_MAX_PAGES],
+ * or more pages of the size than fit between REACH_VA_BASE and 128 TiB.
+ * 0 or VMEMSIM_EINVAL; the message has no subject ("200000 pages of 1g do
+ * not fit below 128 TiB"), so a caller can name the option. */
+int reach_check(const struct reach_params *p, struct vmemsim_err *err);
+
+/* Run one point; the message of a failure starts with "reach: ". */
 int reach_run(const struct mmu_config *cfg, const struct reach_params *p, struct reach_point *out,
               struct vmemsim_err *err);
 

@@ -44,6 +44,7 @@ MMU_HOT int walk_fill(struct mmu *m, uint64_t va, enum mmu_access_type type, uin
 	res->pa = w.pa;
 	res->perm = w.perm;
 	res->ps = (uint8_t)w.ps;
+	res->leaf_ps = (uint8_t)w.ps;
 	res->global = w.global;
 	res->region = page_region(m, va & ~(mmu_page_bytes(w.ps) - 1), mmu_page_bytes(w.ps));
 	tlb_fill(&m->stlb, va, m->pcid, w.global, res);

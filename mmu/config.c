@@ -82,7 +82,7 @@ static int check_tlb_level(const char *lname, const struct mmu_tlb_level_config 
 	int rc;
 
 	if (l->nr_arrays > MMU_MAX_ARRAYS)
-		return vmemsim_errf(err, VMEMSIM_EINVAL, "%s: %u arrays, at most %d", lname,
+		return vmemsim_errf(err, VMEMSIM_EINVAL, "%s.arrays: %u arrays, at most %d", lname,
 		                    l->nr_arrays, MMU_MAX_ARRAYS);
 	for (i = 0; i < l->nr_arrays; i++) {
 		const struct mmu_array_config *a = &l->arrays[i];
@@ -122,21 +122,21 @@ int mmu_config_check(const struct mmu_config *cfg, struct vmemsim_err *err)
 	if (cfg->maxphyaddr < 36 || cfg->maxphyaddr > 52)
 		return vmemsim_errf(err, VMEMSIM_EINVAL, "paging.maxphyaddr: %u is outside 36..52",
 		                    cfg->maxphyaddr);
-	if ((rc = check_tlb_level("itlb", &cfg->itlb, err)) < 0 ||
-	    (rc = check_tlb_level("dtlb", &cfg->dtlb, err)) < 0 ||
-	    (rc = check_tlb_level("stlb", &cfg->stlb, err)) < 0)
+	if ((rc = check_tlb_level("tlb.l1i", &cfg->itlb, err)) < 0 ||
+	    (rc = check_tlb_level("tlb.l1d", &cfg->dtlb, err)) < 0 ||
+	    (rc = check_tlb_level("tlb.stlb", &cfg->stlb, err)) < 0)
 		return rc;
 	for (l = MMU_LEVEL_PD; l <= MMU_LEVEL_PML5; l++)
 		if (cfg->pwc[l].entries &&
 		    (rc = check_ways(pwc_names[l], cfg->pwc[l].entries, cfg->pwc[l].ways,
 		                     cfg->pwc[l].repl, err)) < 0)
 			return rc;
-	if ((rc = check_cache("l1d", &cfg->l1d, err)) < 0 ||
-	    (rc = check_cache("l2", &cfg->l2, err)) < 0 ||
-	    (rc = check_cache("llc", &cfg->llc, err)) < 0)
+	if ((rc = check_cache("cache.l1d", &cfg->l1d, err)) < 0 ||
+	    (rc = check_cache("cache.l2", &cfg->l2, err)) < 0 ||
+	    (rc = check_cache("cache.llc", &cfg->llc, err)) < 0)
 		return rc;
 	if (!isfinite(cfg->base_cpi) || cfg->base_cpi < 0)
-		return vmemsim_errf(err, VMEMSIM_EINVAL, "base_cpi: %g is not a finite value >= 0",
-		                    cfg->base_cpi);
+		return vmemsim_errf(err, VMEMSIM_EINVAL,
+		                    "core.base_cpi: %g is not a finite value >= 0", cfg->base_cpi);
 	return 0;
 }

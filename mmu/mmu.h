@@ -242,7 +242,7 @@ enum mmu_repl {
  * modulo sets (not masked), so 3072-entry 8-way = 384 sets works. */
 struct mmu_array_config {
 	char name[32];
-	uint32_t entries; /* 0 = absent */
+	uint32_t entries; /* 0 = absent (PWCs; mmu_config_check refuses it for TLB arrays) */
 	uint32_t ways;    /* entries for fully associative */
 	unsigned ps_mask; /* page sizes held (MMU_PS_BIT); ignored for PWCs */
 	enum mmu_repl repl;
@@ -282,8 +282,10 @@ struct mmu_config {
 /* A Skylake-client-like default (configs/cpu/skylake.json is the cited one). */
 void mmu_config_default(struct mmu_config *cfg);
 /* Reject impossible geometries: zero sizes, entries not divisible by ways,
- * PLRU on a non-power-of-two way count, levels not 4/5, ... The message names
- * the structure ("stlb.arrays[0]: 1000 entries not divisible by 12 ways"). */
+ * PLRU on a non-power-of-two way count, levels not 4/5, ... The message
+ * begins with the structure's key path in the CPU config schema
+ * (docs/configs.md), then ": ", so a config reader can point at the key:
+ * "tlb.stlb.arrays[0]: 1000 entries not divisible by 12 ways". */
 int mmu_config_check(const struct mmu_config *cfg, struct vmemsim_err *err);
 
 /* ---- Lifecycle -------------------------------------------------------- */

@@ -93,6 +93,7 @@ static inline bool pt_table_in_phys(const struct mmu_phys *phys, uint64_t table)
 struct tlb_ent {
 	uint64_t pa; /* PA of the page */
 	uint8_t perm, region, ps, global;
+	uint8_t leaf_ps; /* the page's size in the tables; > ps: a fractured piece */
 };
 
 struct tlb_array {
@@ -114,6 +115,7 @@ struct tlb_level {
 	int8_t fill[MMU_NR_PAGE_SIZES];     /* array filled for each page size, -1 none */
 	uint8_t fill_ps[MMU_NR_PAGE_SIZES]; /* size the entry is kept as (fractured if smaller) */
 	uint8_t nprobe, probe_a[TLB_MAX_PROBES], probe_ps[TLB_MAX_PROBES];
+	bool fractures; /* some page size is kept as smaller pieces (fill_ps < ps) */
 	struct tlb_array a[MMU_MAX_ARRAYS];
 };
 
@@ -169,6 +171,8 @@ MMU_HOT void tlb_fill(struct tlb_level *l, uint64_t va, uint16_t pcid, bool glob
 		a->ent[idx].pa = src->pa + (off & ~(mmu_page_bytes((enum mmu_page_size)ps) - 1));
 	}
 }
+/* INVLPG: every entry of va's page for pcid or global, the fractured
+ * pieces of a large page included (SDM Vol. 3A §4.10.4.1). */
 void tlb_invlpg(struct tlb_level *l, uint64_t va, uint16_t pcid);
 /* Drop entries: all (globals too), or the non-global ones of pcid (pcid < 0: of every PCID). */
 void tlb_flush(struct tlb_level *l, bool globals, int pcid);

@@ -67,6 +67,8 @@ int tlb_level_init(struct tlb_level *l, const struct mmu_tlb_level_config *c, ui
 			s--; /* the largest size <= ps that an array holds */
 		l->fill_ps[ps] = (uint8_t)(s < 0 ? ps : (unsigned)s);
 		l->fill[ps] = s < 0 ? -1 : native[s];
+		if (l->fill[ps] >= 0 && l->fill_ps[ps] != ps)
+			l->fractures = true;
 	}
 	return 0;
 fail:
@@ -126,9 +128,37 @@ static void tlb_drop(struct tlb_level *l, struct tlb_array *a, uint32_t e)
 	sa_invalidate(&a->sa, e);
 }
 
+/* The fractured pieces of va's page other than the one covering va: they
+ * sit in other sets, so only a scan finds them.  Levels that never fracture
+ * (every page size they cache has an array) skip this. */
+static void tlb_invlpg_pieces(struct tlb_level *l, uint64_t va, uint16_t pcid)
+{
+	unsigned i;
+	uint32_t e;
+
+	for (i = 0; i < l->n; i++) {
+		struct tlb_array *a = &l->a[i];
+		for (e = 0; e < a->sa.sets * a->sa.ways; e++) {
+			uint64_t t = a->sa.tag[e], piece_va;
+			unsigned leaf_sh;
+			if (t == SA_INVALID || a->ent[e].leaf_ps == a->ent[e].ps)
+				continue;
+			if (!(t & TLB_GLOBAL) && (t & TLB_PCID_MASK) != pcid)
+				continue;
+			piece_va = (t >> 16) << mmu_page_shift((enum mmu_page_size)a->ent[e].ps);
+			leaf_sh = mmu_page_shift((enum mmu_page_size)a->ent[e].leaf_ps);
+			if (piece_va >> leaf_sh == (va & TLB_VA_MASK) >> leaf_sh)
+				tlb_drop(l, a, e);
+		}
+	}
+}
+
 void tlb_invlpg(struct tlb_level *l, uint64_t va, uint16_t pcid)
 {
 	unsigned i, j;
+
+	if (l->fractures)
+		tlb_invlpg_pieces(l, va, pcid);
 
 	for (i = 0; i < l->n; i++) {
 		struct tlb_array *a = &l->a[i];

@@ -222,3 +222,20 @@ Test(config, set_with_a_non_utf8_key_is_an_error_not_a_crash)
 	free(after);
 	cfg_free(c);
 }
+
+/* A --set integer beyond 64 bits is a number the user typed, not a string:
+ * say it is too big (as for the same number in a file: "too big integer"),
+ * and change nothing. */
+Test(config, set_with_an_integer_too_big_for_64_bits_says_so)
+{
+	struct vmemsim_err err = {0};
+	struct cfg *c = load("{\"a\": {\"n\": 1}}", &err);
+
+	cr_assert_eq(cfg_set(c, "a.n=99999999999999999999", &err), VMEMSIM_EINVAL);
+	cr_assert_str_eq(err.msg, "--set a.n: 99999999999999999999 is too big an integer");
+	cr_assert_eq(cfg_set(c, "a.n=-99999999999999999999", &err), VMEMSIM_EINVAL);
+	cr_assert_str_eq(err.msg, "--set a.n: -99999999999999999999 is too big an integer");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(cfg_root(c), "a"), "n")),
+	             1);
+	cfg_free(c);
+}

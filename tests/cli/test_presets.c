@@ -158,3 +158,49 @@ Test(presets, sets_are_routed_by_section)
 	cr_assert_eq(cli_sets_for("cpu", "cpu", sets, 3, out, 4, &err), VMEMSIM_EINVAL);
 	cr_assert(strstr(err.msg, "--set layout.b=2") != NULL, "got: %s", err.msg);
 }
+
+/* A geometry error names the key path of the JSON document (tlb.l1d, not
+ * the model's dtlb) and the line:column of the offending object, like every
+ * other config error: skylake.json line 24 column 7 is the dtlb-4k array. */
+Test(presets, geometry_errors_name_the_json_key_path_and_position)
+{
+	static const struct {
+		const char *set, *want;
+	} cases[] = {
+	    {"tlb.l1d.arrays[0].ways=7",
+	     "skylake.json:24:7: tlb.l1d.arrays[0]: 64 entries not divisible by 7 ways"},
+	    {"tlb.l1i.arrays[1].entries=0", "skylake.json:21:7: tlb.l1i.arrays[1]: 0 entries"},
+	    {"tlb.stlb.arrays[0].entries=1000",
+	     "skylake.json:29:7: tlb.stlb.arrays[0]: 1000 entries not divisible by 12 ways"},
+	    {"cache.l2.size=1000",
+	     "skylake.json:42:5: cache.l2: size 1000 is not a multiple of 64"},
+	    {"pwc.pde.ways=5", "skylake.json:38:5: pwc.pde: 32 entries not divisible by 5 ways"},
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mmu_config cfg;
+		struct vmemsim_err err = {0};
+		const char *at;
+
+		cr_assert_eq(load_with("skylake", cases[i].set, &cfg, &err), VMEMSIM_EINVAL, "%s",
+		             cases[i].set);
+		at = strstr(err.msg, "skylake.json:");
+		cr_expect(at && !strcmp(at, cases[i].want), "--set %s: got '%s', want '...%s'",
+		          cases[i].set, err.msg, cases[i].want);
+	}
+}
+
+/* JSON integers (jansson's json_int_t) stop at 2^63 - 1, so that is the
+ * largest seed a file or --set can give and the canonical JSON can store;
+ * the range in the error says so. */
+Test(presets, seed_range_is_what_json_can_hold)
+{
+	struct mmu_config cfg;
+	struct vmemsim_err err = {0};
+
+	cr_assert_eq(load_with("skylake", "seed=9223372036854775807", &cfg, &err), 0, "%s",
+	             err.msg);
+	cr_expect_eq(cfg.seed, 9223372036854775807ull);
+	cr_assert_eq(load_with("skylake", "seed=-1", &cfg, &err), VMEMSIM_EINVAL);
+	cr_expect_str_eq(err.msg, "--set seed: -1 is out of range [0, 9223372036854775807]");
+}

@@ -111,3 +111,99 @@ Test(reach, rejects_degenerate_sizes)
 	cr_assert_eq(reach_run(&cfg, &p, &r, &err), VMEMSIM_EINVAL);
 	cr_assert(strstr(err.msg, "128 TiB") != NULL, "got: %s", err.msg);
 }
+
+/* The first array of a level that holds page size ps, or NULL. */
+static const struct mmu_array_config *array_for(const struct mmu_tlb_level_config *l,
+                                                enum mmu_page_size ps)
+{
+	for (unsigned i = 0; i < l->nr_arrays; i++)
+		if (l->arrays[i].ps_mask & MMU_PS_BIT(ps))
+			return &l->arrays[i];
+	return NULL;
+}
+
+static struct reach_point probe_ps(const struct mmu_config *cfg, enum mmu_page_size ps, uint64_t n)
+{
+	struct reach_params p = {.ps = ps, .pages = n, .min_accesses = 20000, .seed = 11};
+	struct reach_point r;
+	struct vmemsim_err err = {0};
+	cr_assert_eq(reach_run(cfg, &p, &r, &err), 0, "%s", err.msg);
+	return r;
+}
+
+/* The same hand expectation as check_knees for 2M and 1G pages, each level
+ * against its array for that size: skylake 2M 32 / 1536, 1G 4 / 16;
+ * golden-cove 2M 32 / 2048, 1G 8 / 1024; zen4 2M 72 / 3072, 1G 72 / 64. */
+Test(reach, large_page_knees_sit_at_the_preset_capacity_for_their_size)
+{
+	static const enum mmu_page_size sizes[] = {MMU_PAGE_2M, MMU_PAGE_1G};
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct mmu_config cfg;
+		struct vmemsim_err err = {0};
+		cr_assert_eq(cli_cpu_load(presets[i], NULL, 0, &cfg, NULL, &err), 0, "%s", err.msg);
+		for (unsigned s = 0; s < 2; s++) {
+			for (unsigned stlb = 0; stlb < 2; stlb++) {
+				const struct mmu_array_config *a =
+				    array_for(stlb ? &cfg.stlb : &cfg.dtlb, sizes[s]);
+				const struct mmu_array_config *l1 = array_for(&cfg.dtlb, sizes[s]);
+				uint64_t sets;
+				struct reach_point in, out;
+
+				cr_assert_not_null(a, "%s: no array for size %d", presets[i],
+				                   sizes[s]);
+				sets = a->entries / a->ways;
+				in = probe_ps(&cfg, sizes[s], a->entries);
+				out = probe_ps(&cfg, sizes[s], a->entries + sets);
+				if (!stlb) {
+					cr_expect_eq(in.l1d_miss_rate, 0.0,
+					             "%s ps %d: N=%u L1 misses %.4f", presets[i],
+					             sizes[s], a->entries, in.l1d_miss_rate);
+					cr_expect_eq(out.l1d_miss_rate, 1.0,
+					             "%s ps %d: N=%llu L1 misses %.4f", presets[i],
+					             sizes[s],
+					             (unsigned long long)(a->entries + sets),
+					             out.l1d_miss_rate);
+					continue;
+				}
+				/* STLB: no walks up to its capacity (unless the L1 alone covers N),
+				 * every L1 miss walks past it. */
+				cr_expect_eq(in.walks_per_access, 0.0, "%s ps %d: N=%u walks %.4f",
+				             presets[i], sizes[s], a->entries, in.walks_per_access);
+				if (a->entries + sets > l1->entries)
+					cr_expect_eq(out.stlb_miss_rate, 1.0,
+					             "%s ps %d: N=%llu STLB misses %.4f",
+					             presets[i], sizes[s],
+					             (unsigned long long)(a->entries + sets),
+					             out.stlb_miss_rate);
+			}
+		}
+	}
+}
+
+/* With MAXPHYADDR 36 (64 GiB, a legal setting) the guest memory for the
+ * data frames and the page tables must stay below 2^36: a table above it
+ * would be a reserved-bit fault on the walk.  64 1G pages and 32768 2M
+ * pages each span exactly 64 GiB; past the 16-entry 1G STLB and the
+ * 1536-entry 4K/2M STLB every access walks. */
+Test(reach, small_maxphyaddr_keeps_guest_memory_below_it)
+{
+	static const struct {
+		enum mmu_page_size ps;
+		uint64_t pages;
+	} cases[] = {{MMU_PAGE_1G, 64}, {MMU_PAGE_2M, 32768}, {MMU_PAGE_2M, 65536}};
+	struct mmu_config cfg;
+
+	mmu_config_default(&cfg);
+	cfg.maxphyaddr = 36;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct reach_params p = {
+		    .ps = cases[i].ps, .pages = cases[i].pages, .min_accesses = 1000, .seed = 5};
+		struct reach_point r;
+		struct vmemsim_err err = {0};
+		cr_assert_eq(reach_run(&cfg, &p, &r, &err), 0, "ps %d N=%llu: %s", cases[i].ps,
+		             (unsigned long long)cases[i].pages, err.msg);
+		cr_expect_eq(r.walks_per_access, 1.0, "ps %d N=%llu", cases[i].ps,
+		             (unsigned long long)cases[i].pages);
+	}
+}

@@ -130,3 +130,32 @@ Test(cli, reach_csv_has_a_header_and_one_row_per_point)
 	}
 	transcript_free(&t);
 }
+
+/* A bad --pages list is refused as a usage error before any point runs (no
+ * run recorded, nothing printed on stdout): empty elements, duplicates,
+ * counts outside [2, 2^24], and sizes that do not fit below 128 TiB. */
+Test(cli, reach_bad_pages_lists_are_usage_errors_before_any_run)
+{
+	static const struct {
+		const char *pages, *page_size, *msg;
+	} cases[] = {
+	    {"16,,32", "4k", "vmemsim reach: error: --pages: empty element in '16,,32'\n"},
+	    {"16,", "4k", "vmemsim reach: error: --pages: empty element in '16,'\n"},
+	    {"16,32,16", "4k", "vmemsim reach: error: --pages: 16 is listed twice\n"},
+	    {"16,100000000", "4k",
+	     "vmemsim reach: error: --pages: 100000000 is outside [2, 16777216]\n"},
+	    {"16,200000", "1g",
+	     "vmemsim reach: error: --pages: 200000 pages of 1g do not fit below 128 TiB\n"},
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct transcript t;
+		RUN(&t, "reach", "--no-db", "--accesses", "100", "--pages", cases[i].pages,
+		    "--page-size", cases[i].page_size);
+		cr_expect_eq(t.status, 2, "%s: status %d", cases[i].pages, t.status);
+		cr_expect_str_eq(t.out, "", "%s: ran before failing", cases[i].pages);
+		cr_expect(!strncmp(t.err, cases[i].msg, strlen(cases[i].msg)),
+		          "%s: got '%s', want '%s'", cases[i].pages, t.err, cases[i].msg);
+		transcript_free(&t);
+	}
+}

@@ -155,22 +155,30 @@ void ref_tlb_fill(struct tlb *t, uint64_t va, uint16_t pcid, const struct xl *x)
 	w = ref_arr_fill(&t->a[i], vpn(va, ps), vpn(va, ps));
 	w->val = x->pa + (off & ~(mmu_page_bytes((enum mmu_page_size)ps) - 1));
 	w->ps = (uint8_t)ps;
+	w->leaf_ps = x->leaf_ps;
 	w->rights = x->rights;
 	w->dirty = x->dirty;
 	w->global = x->global;
 	w->pcid = x->global ? 0 : pcid;
 }
 
-/* Drop every entry that maps va's page for pcid (globals too). */
+/* Drop every entry that maps va's page for pcid (globals too): an entry
+ * whose page in the tables (leaf_ps, not the piece it keeps) holds va. */
 void ref_tlb_drop_page(struct tlb *t, uint64_t va, uint16_t pcid)
 {
 	unsigned i;
 	uint32_t k;
 
-	for (i = 0; i < t->n; i++)
-		for (k = 0; k < t->a[i].sets * t->a[i].ways; k++)
-			if (tlb_match(&t->a[i].w[k], va, pcid))
-				t->a[i].w[k].valid = 0;
+	for (i = 0; i < t->n; i++) {
+		for (k = 0; k < t->a[i].sets * t->a[i].ways; k++) {
+			struct way *w = &t->a[i].w[k];
+			unsigned sh = mmu_page_shift((enum mmu_page_size)w->ps);
+			uint64_t page = vpn(w->key << sh, w->leaf_ps);
+			if (w->valid && page == vpn(va, w->leaf_ps) &&
+			    (w->global || w->pcid == pcid))
+				w->valid = 0;
+		}
+	}
 }
 
 /* Drop global entries if globals; non-global ones of pcid (< 0: any). */

@@ -29,6 +29,7 @@ struct way {
 	uint64_t stamp; /* LRU: time of the last touch */
 	uint16_t pcid;
 	uint8_t valid, global, ps, rights, dirty;
+	uint8_t leaf_ps; /* TLB: size of the page in the tables (> ps: a fractured piece) */
 };
 
 struct arr {
@@ -49,6 +50,7 @@ struct tlb {
 struct xl {
 	uint64_t pa; /* of the page */
 	uint8_t ps, rights, dirty, global;
+	uint8_t leaf_ps; /* the page's size in the tables (ps may be a smaller piece) */
 };
 
 struct ref_mmu {
@@ -88,7 +90,8 @@ struct way *ref_arr_fill(struct arr *a, uint64_t index_key, uint64_t key);
 struct way *ref_tlb_lookup(struct tlb *t, uint64_t va, uint16_t pcid);
 /* Cache translation x of va (fractured to the largest size an array holds). */
 void ref_tlb_fill(struct tlb *t, uint64_t va, uint16_t pcid, const struct xl *x);
-/* Drop every entry that maps va's page for pcid (globals too). */
+/* Drop every entry that maps va's page for pcid (globals too), every
+ * fractured piece of it included (SDM Vol. 3A §4.10.4.1). */
 void ref_tlb_drop_page(struct tlb *t, uint64_t va, uint16_t pcid);
 /* Drop global entries if globals; non-global ones of pcid (< 0: any). */
 void ref_tlb_flush(struct tlb *t, bool globals, int pcid);

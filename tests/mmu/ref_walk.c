@@ -197,6 +197,7 @@ static int walk(struct ref_mmu *r, uint64_t va, enum mmu_access_type type, unsig
 		goto fault;
 	walk_commit(r, va, type, s, n, top);
 	out->ps = (uint8_t)(level - 1);
+	out->leaf_ps = out->ps;
 	out->pa = s[n - 1].e & PTE_ADDR_MASK & ~(mmu_page_bytes((enum mmu_page_size)out->ps) - 1);
 	out->rights = (uint8_t)rights;
 	out->dirty = (s[n - 1].e & PTE_D) != 0;
@@ -225,8 +226,12 @@ static bool allowed(const struct ref_mmu *r, const struct xl *x, enum mmu_access
 
 static struct xl way_xl(const struct way *w)
 {
-	return (struct xl){
-	    .pa = w->val, .ps = w->ps, .rights = w->rights, .dirty = w->dirty, .global = w->global};
+	return (struct xl){.pa = w->val,
+	                   .ps = w->ps,
+	                   .rights = w->rights,
+	                   .dirty = w->dirty,
+	                   .global = w->global,
+	                   .leaf_ps = w->leaf_ps};
 }
 
 static int walk_fill(struct ref_mmu *r, uint64_t va, enum mmu_access_type type, unsigned reg,

@@ -306,16 +306,16 @@ Test(config, default_config_passes_the_check)
 Test(config, impossible_geometries_are_named)
 {
 	expect_config_error(stlb_1000_by_12,
-	                    "stlb.arrays[0]: 1000 entries not divisible by 12 ways");
-	expect_config_error(dtlb_zero_entries, "dtlb.arrays[1]: 0 entries");
-	expect_config_error(l2_zero_ways, "l2: 0 ways");
+	                    "tlb.stlb.arrays[0]: 1000 entries not divisible by 12 ways");
+	expect_config_error(dtlb_zero_entries, "tlb.l1d.arrays[1]: 0 entries");
+	expect_config_error(l2_zero_ways, "cache.l2: 0 ways");
 	expect_config_error(plru_six_ways,
-	                    "itlb.arrays[0]: tree-PLRU needs a power-of-two way count up to 64, "
+	                    "tlb.l1i.arrays[0]: tree-PLRU needs a power-of-two way count up to 64, "
 	                    "not 6");
 	expect_config_error(three_levels, "paging.levels: 3 is not 4 or 5");
 	expect_config_error(pde_cache_bad, "pwc.pde: 32 entries not divisible by 5 ways");
-	expect_config_error(no_page_sizes, "stlb.arrays[1]: page-size mask 0 invalid");
-	expect_config_error(llc_odd_size, "llc: size 1000 is not a multiple of 64");
+	expect_config_error(no_page_sizes, "tlb.stlb.arrays[1]: page-size mask 0 invalid");
+	expect_config_error(llc_odd_size, "cache.llc: size 1000 is not a multiple of 64");
 }
 
 Test(config, non_power_of_two_geometry_works)

@@ -387,3 +387,74 @@ Test(tlb, a_2m_page_is_cached_as_4k_entries_in_a_4k_only_dtlb)
 		cr_expect_eq(pa, T_PA_2M + ((T_VA + SZ_4K + 0x18) & (SZ_2M - 1)));
 	}
 }
+
+/* SDM Vol. 3A §4.10.4.1: "If the paging structures map the linear address
+ * using a page larger than 4 KBytes and there are multiple TLB entries for
+ * that page, the instruction invalidates all of them."  The Skylake ITLB
+ * keeps a 1G page as 2M pieces; INVLPG of an address in one piece must drop
+ * the others too, or a remapped 1G page keeps translating to its old frame
+ * through them. */
+Test(tlb, invlpg_drops_every_fractured_piece_of_a_large_page)
+{
+	uint64_t pa;
+
+	model_start(NULL, model_build(4, MMU_PAGE_1G, PTE_P | PTE_RW));
+	fetch(T_VA);         /* ITLB: the 2M piece at T_VA's 2M */
+	fetch(T_VA + SZ_2M); /* ITLB: the next 2M piece; STLB hit */
+	cr_expect_eq(ctr_total(MMU_C_walks), 1);
+	/* The kernel moves the 1G page and invalidates one address in it. */
+	mmu_phys_write64(&tphys, T_PDPT + 8, (T_PA_1G + SZ_1G) | PTE_P | PTE_RW | PTE_PS);
+	mmu_invlpg(tm, T_VA + SZ_2M + 0x40);
+	fetch(T_VA);
+	cr_expect_eq(ctr_total(MMU_C_itlb_misses), 3, "the other 2M piece was dropped too");
+	cr_expect_eq(ctr_total(MMU_C_walks), 2);
+	cr_assert_eq(mmu_translate(tm, T_VA + 0x40, MMU_FETCH, 0, &pa, NULL), 0);
+	cr_expect_eq(pa, T_PA_1G + SZ_1G + (T_VA & (SZ_1G - 1)) + 0x40,
+	             "translates to the new frame, not the stale one");
+}
+
+/* The same for a 2M page kept as 4K pieces in a 4K-only DTLB. */
+Test(tlb, invlpg_drops_every_4k_piece_of_a_2m_page)
+{
+	struct mmu_config c;
+
+	mmu_config_default(&c);
+	c.dtlb.nr_arrays = 1; /* dtlb-4k only */
+	model_start(&c, model_build(4, MMU_PAGE_2M, PTE_P | PTE_RW));
+	load(T_VA);
+	load(T_VA + SZ_4K);
+	cr_expect_eq(ctr_total(MMU_C_walks), 1);
+	mmu_invlpg(tm, T_VA + SZ_4K);
+	load(T_VA);
+	cr_expect_eq(ctr_total(MMU_C_walks), 2, "the 4K piece at T_VA went with the page");
+}
+
+/* SDM Vol. 3A §4.10.4.1: INVLPG invalidates the page's TLB entries of the
+ * current PCID (and global ones) and the paging-structure-cache entries of
+ * the current PCID only: PCID 2's TLB entry and PDE-cache entry survive an
+ * INVLPG made under PCID 1. */
+Test(tlb, invlpg_leaves_other_pcids_entries_and_pwcs)
+{
+	struct mmu_fault f;
+
+	start_pcide(true, LEAF_RW);
+	mmu_write_cr3(tm, T_PML4, 2, false);
+	load(T_VA);
+	mmu_write_cr3(tm, T_PML4, 1, true);
+	load(T_VA);
+	cr_expect_eq(ctr_total(MMU_C_walks), 2);
+	mmu_invlpg(tm, T_VA);
+	mmu_write_cr3(tm, T_PML4, 2, true);
+	load(T_VA);
+	cr_expect_eq(ctr_total(MMU_C_walks), 2, "PCID 2's TLB entry survived");
+	/* The next 4K page is not mapped: its walk starts at the cached PDE and
+	 * reads only the PTE. */
+	cr_assert_eq(mmu_access(tm, T_VA + SZ_4K, 8, MMU_LOAD, 0, &f), VMEMSIM_EFAULT);
+	cr_expect_eq(ctr_total(MMU_C_pwc_hits_pde), 1, "PCID 2's PDE-cache entry survived");
+	cr_expect_eq(ctr_total(MMU_C_pte_reads_l1), 3);
+	cr_expect_eq(ctr_total(MMU_C_pte_reads_l4), 2);
+	/* Under PCID 1 the PWCs were dropped: the same walk reads all four levels. */
+	mmu_write_cr3(tm, T_PML4, 1, true);
+	cr_assert_eq(mmu_access(tm, T_VA + SZ_4K, 8, MMU_LOAD, 0, &f), VMEMSIM_EFAULT);
+	cr_expect_eq(ctr_total(MMU_C_pte_reads_l4), 3);
+}

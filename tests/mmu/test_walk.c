@@ -297,3 +297,87 @@ Test(walk, bad_access_size_is_einval)
 	cr_expect_eq(mmu_access(tm, T_VA, 0, MMU_LOAD, 0, NULL), VMEMSIM_EINVAL);
 	cr_expect_eq(mmu_access(tm, T_VA, 4097, MMU_LOAD, 0, NULL), VMEMSIM_EINVAL);
 }
+
+/* More of SDM Vol. 3A §4.6-4.7 and tables 4-15..4-20, each worked out by
+ * hand: P=0 wins over reserved bits, PAT bit 12 of a large leaf is not
+ * reserved, SMEP/SMAP apply only to supervisor accesses, SMAP ignores
+ * CR0.WP, and a reserved bit wins over a rights violation. */
+Test(walk, fault_precedence_and_supervisor_only_rules)
+{
+	static const struct fault_case cases[] = {
+	    /* what, ps, leaf, pd_clr, cpl, type, wp, nxe, smep, smap, rc, ec */
+	    {"not present with a reserved bit: no RSVD", MMU_PAGE_4K, 1ull << 46, 0, 0, MMU_LOAD, 1,
+	     1, 0, 0, VMEMSIM_EFAULT, 0},
+	    {"PAT bit 12 of a 2M leaf is not reserved", MMU_PAGE_2M, PTE_P | (1ull << 12), 0, 0,
+	     MMU_LOAD, 1, 1, 0, 0, 0, 0},
+	    {"PAT bit 12 of a 1G leaf is not reserved", MMU_PAGE_1G, PTE_P | (1ull << 12), 0, 0,
+	     MMU_LOAD, 1, 1, 0, 0, 0, 0},
+	    {"bit 13 of a 1G leaf", MMU_PAGE_1G, PTE_P | (1ull << 13), 0, 0, MMU_LOAD, 1, 1, 0, 0,
+	     VMEMSIM_EFAULT, PF_P | PF_RSVD},
+	    {"bit 20 of a 2M leaf", MMU_PAGE_2M, PTE_P | (1ull << 20), 0, 3, MMU_FETCH, 1, 1, 0, 0,
+	     VMEMSIM_EFAULT, PF_P | PF_RSVD | PF_U | PF_I},
+	    {"bit 21 of a 2M leaf is an address bit", MMU_PAGE_2M, PTE_P | (1ull << 21), 0, 0,
+	     MMU_LOAD, 1, 1, 0, 0, 0, 0},
+	    {"reserved bit beats a user violation", MMU_PAGE_4K, PTE_P | (1ull << 50), 0, 3,
+	     MMU_LOAD, 1, 1, 0, 0, VMEMSIM_EFAULT, PF_P | PF_RSVD | PF_U},
+	    {"not-present PTE under a supervisor PDE at CPL 3", MMU_PAGE_4K, 0, PTE_US, 3, MMU_LOAD,
+	     1, 1, 0, 0, VMEMSIM_EFAULT, PF_U},
+	    {"user fetch of a supervisor page", MMU_PAGE_4K, PTE_P, 0, 3, MMU_FETCH, 1, 1, 1, 0,
+	     VMEMSIM_EFAULT, PF_P | PF_U | PF_I},
+	    {"SMEP does not apply at CPL 3", MMU_PAGE_4K, PTE_P | US, 0, 3, MMU_FETCH, 1, 1, 1, 0,
+	     0, 0},
+	    {"SMAP does not apply at CPL 3", MMU_PAGE_4K, PTE_P | PTE_RW | US, 0, 3, MMU_STORE, 1,
+	     1, 0, 1, 0, 0},
+	    {"SMAP refuses a supervisor store to a user page without WP", MMU_PAGE_4K, PTE_P | US,
+	     0, 0, MMU_STORE, 0, 1, 0, 1, VMEMSIM_EFAULT, PF_P | PF_W},
+	    {"SMAP: supervisor fetch from a user page is SMEP's business", MMU_PAGE_4K, PTE_P | US,
+	     0, 0, MMU_FETCH, 1, 1, 0, 1, 0, 0},
+	    {"SMEP: supervisor load of a user page is allowed", MMU_PAGE_4K, PTE_P | US, 0, 0,
+	     MMU_LOAD, 1, 1, 1, 0, 0, 0},
+	    {"user store to a RW page whose PDE lacks US", MMU_PAGE_4K, PTE_P | PTE_RW | US, PTE_US,
+	     3, MMU_STORE, 0, 1, 0, 0, VMEMSIM_EFAULT, PF_P | PF_W | PF_U},
+	    {"supervisor fetch with NX clear but no NXE", MMU_PAGE_4K, PTE_P, 0, 0, MMU_FETCH, 1, 0,
+	     0, 0, 0, 0},
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		run_fault_case(&cases[i]);
+		mmu_destroy(tm);
+		tm = NULL;
+	}
+}
+
+/* Reserved bits in non-leaf entries: PS in a PML5E (5-level), and an
+ * address bit at or above MAXPHYADDR in a PDE; the walk stops at that
+ * entry and writes no A bit anywhere. */
+Test(walk, reserved_bits_in_non_leaf_entries)
+{
+	struct mmu_config c;
+	struct mmu_fault f;
+	uint64_t pa;
+
+	mmu_config_default(&c);
+	c.levels = 5;
+	model_start(&c, model_build(5, MMU_PAGE_4K, LEAF_RW));
+	mmu_phys_write64(&tphys, T_PML5, T_PML4 | T_TBL | PTE_PS);
+	cr_assert_eq(mmu_translate(tm, T_VA, MMU_STORE, 0, &pa, &f), VMEMSIM_EFAULT);
+	cr_expect_eq(f.error_code, PF_P | PF_RSVD | PF_W);
+	cr_expect_eq(f.nr_steps, 1);
+	cr_expect_eq(f.steps[0].level, MMU_LEVEL_PML5);
+
+	mmu_config_default(&c);
+	c.maxphyaddr = 39;
+	model_start(&c, model_build(4, MMU_PAGE_4K, LEAF_RW));
+	mmu_phys_write64(&tphys, T_PD + 16, T_PT | T_TBL | (1ull << 39));
+	cr_assert_eq(mmu_translate(tm, T_VA, MMU_LOAD, 0, &pa, &f), VMEMSIM_EFAULT);
+	cr_expect_eq(f.error_code, PF_P | PF_RSVD);
+	cr_expect_eq(f.nr_steps, 3);
+	cr_expect_eq(f.steps[2].level, MMU_LEVEL_PD);
+	cr_expect_eq(mmu_phys_read64(&tphys, T_PML4) & PTE_A, 0, "a faulting walk sets no A");
+	/* Bit 38 is below MAXPHYADDR 39: an ordinary address bit of the leaf. */
+	mmu_phys_write64(&tphys, T_PD + 16, T_PT | T_TBL);
+	mmu_phys_write64(&tphys, T_PT + 24, (1ull << 38) | LEAF_RW);
+	cr_assert_eq(mmu_translate(tm, T_VA, MMU_LOAD, 0, &pa, &f), 0);
+	cr_expect_eq(pa, (1ull << 38) | (T_VA & 4095));
+}
