@@ -65,7 +65,8 @@ void cli_table_print(const struct cli_table *t, FILE *out, enum cli_format fmt);
 
 /* ---- Small parsing helpers (return 0 or print a usage error and return 2) - */
 
-/* "123", "0x7b", "4k", "2M", "1G", "1T" (binary suffixes). */
+/* "123", "0x7b", "4k", "2M", "1G", "1T" (binary suffixes); decimal unless
+ * 0x-prefixed (a leading 0 does not mean octal). */
 int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
 int cli_parse_double(const char *cmd, const char *opt, const char *s, double *out);
 

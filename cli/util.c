@@ -125,7 +125,10 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t *out
 		return cli_usage_error(cmd, "%s: expected a non-negative number, got '%s'", opt,
 		                       s ? s : "");
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* Decimal or 0x-hex; a leading 0 is not octal ("0100" is 100). */
+	v = strtoull(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
+	if (errno == ERANGE)
+		return cli_usage_error(cmd, "%s: '%s' is too large", opt, s);
 	if (errno || end == s)
 		return cli_usage_error(cmd, "%s: expected a number, got '%s'", opt, s);
 	switch (tolower((unsigned char)*end)) {

@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/config.h"
 
 static struct cfg *load(const char *text, struct vmemsim_err *err)
@@ -238,4 +239,25 @@ Test(config, set_with_an_integer_too_big_for_64_bits_says_so)
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(cfg_root(c), "a"), "n")),
 	             1);
 	cfg_free(c);
+}
+
+/* Numbers on the command line: decimal, or hex with 0x; a leading 0 is
+ * not octal (strtoull's base 0 read "0100" as 64 and "09" as an error). */
+Test(parse, u64_is_decimal_unless_0x_prefixed)
+{
+	uint64_t v = 0;
+
+	cr_expect_eq(cli_parse_u64("t", "--n", "0100", &v), 0);
+	cr_expect_eq(v, 100);
+	cr_expect_eq(cli_parse_u64("t", "--n", "09", &v), 0);
+	cr_expect_eq(v, 9);
+	cr_expect_eq(cli_parse_u64("t", "--n", "0x100", &v), 0);
+	cr_expect_eq(v, 256);
+	cr_expect_eq(cli_parse_u64("t", "--n", "2M", &v), 0);
+	cr_expect_eq(v, 2ull << 20);
+	cr_expect_eq(cli_parse_u64("t", "--n", "0", &v), 0);
+	cr_expect_eq(v, 0);
+	cr_expect_eq(cli_parse_u64("t", "--n", "99999999999999999999", &v), 2);
+	cr_expect_eq(cli_parse_u64("t", "--n", "0x", &v), 2);
+	cr_expect_eq(cli_parse_u64("t", "--n", "12q", &v), 2);
 }
