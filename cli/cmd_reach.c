@@ -32,7 +32,7 @@ static void usage(FILE *out)
 	        "  --seed N            chase-order seed (default: 1)\n"
 	        "  --set cpu.KEY=VAL   override a preset field, e.g. cpu.tlb.stlb.latency=9\n"
 	        "  --csv, --json       output format (default: aligned table)\n" DB_CLI_HELP
-	        "  --quiet             no progress output\n"
+	        "  -q, --quiet         no progress output\n"
 	        "  -h, --help          this help\n");
 }
 
@@ -157,7 +157,7 @@ int cmd_reach(int argc, char **argv)
 	npts = 13;
 	db_cli_init(&dbc);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
 		if (db_cli_option(&dbc, opt, optarg))
 			continue;
 		switch (opt) {

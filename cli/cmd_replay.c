@@ -50,7 +50,7 @@ static void usage(FILE *out)
 	        "  --skip-bad          lackey: count garbage lines instead of failing\n"
 	        "  --set cpu.KEY=VAL   override a CPU preset field\n"
 	        "  --csv, --json       output format (default: aligned table)\n" DB_CLI_HELP
-	        "  --quiet             no progress output\n"
+	        "  -q, --quiet         no progress output\n"
 	        "  -h, --help          this help\n\n"
 	        "A truncated or corrupt trace is reported with its byte offset (or line);\n"
 	        "the counters of the records replayed before it are printed, and the run is\n"
@@ -122,7 +122,7 @@ static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *db
 	o->as.seed = 1;
 	o->limit = UINT64_MAX;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
 		if (db_cli_option(dbc, c, optarg))
 			continue;
 		switch (c) {
@@ -184,7 +184,8 @@ static int parse(int argc, char **argv, struct replay_opts *o, struct db_cli *db
 			break;
 		case O_CSV: o->ofmt = CLI_FMT_CSV; break;
 		case O_JSON: o->ofmt = CLI_FMT_JSON; break;
-		case O_QUIET: cli_quiet = true; break;
+		case O_QUIET:
+		case 'q': cli_quiet = true; break;
 		case 'h': usage(stdout); return -1;
 		default: return cli_usage_error("replay", "unknown option");
 		}

@@ -159,3 +159,20 @@ Test(cli, reach_bad_pages_lists_are_usage_errors_before_any_run)
 		transcript_free(&t);
 	}
 }
+
+/* -q is --quiet on every command that shows progress (reach and replay
+ * took only the long form). */
+Test(cli, short_q_is_quiet_on_reach_and_replay)
+{
+	struct transcript t;
+
+	RUN(&t, "reach", "-q", "--pages", "16", "--accesses", "1000", "--no-db");
+	cr_expect_eq(t.status, 0, "%s", t.err);
+	cr_expect_str_eq(t.err, "");
+	cr_expect(strstr(t.out, "pages") != NULL);
+	transcript_free(&t);
+	RUN(&t, "replay", "-q", "--no-db", "/nonexistent.vtr");
+	cr_expect_eq(t.status, 1, "%s", t.err);
+	cr_expect(strstr(t.err, "unknown option") == NULL, "%s", t.err);
+	transcript_free(&t);
+}
