@@ -36,55 +36,6 @@ void cache_prefetch_line(const struct mmu *m, uint64_t line)
 	}
 }
 
-/* The host address of va's leaf entry and the entry, read without side
- * effects; false when the walk would stop early (not present, a table
- * outside guest memory) — the hint then does nothing. */
-static bool peek_leaf(const struct mmu *m, uint64_t va, uint64_t *pte_pa, unsigned *level,
-                      bool read_leaf, uint64_t *leaf)
-{
-	uint64_t table = m->root, e;
-	unsigned l;
-
-	for (l = m->cfg.levels;; l--) {
-		if (!pt_table_in_phys(m->phys, table))
-			return false;
-		*pte_pa = table + 8ull * pt_index(va, l);
-		*level = l;
-		if (l == 1 && !read_leaf)
-			return true;
-		e = mmu_phys_read64(m->phys, *pte_pa);
-		if (!(e & PTE_P))
-			return false;
-		if (pt_is_leaf(e, l)) {
-			if (!read_leaf)
-				return true; /* a large page: its entry is read like any PTE */
-			*leaf = e;
-			return true;
-		}
-		table = e & PTE_ADDR_MASK;
-	}
-}
-
-void mmu_prefetch(const struct mmu *m, uint64_t va, enum mmu_access_type type, bool data)
-{
-	uint64_t pte_pa, leaf = 0;
-	unsigned level;
-
-	if ((unsigned)type > MMU_STORE || !pt_va_canonical(va, m->cfg.levels) ||
-	    !peek_leaf(m, va, &pte_pa, &level, data, &leaf))
-		return;
-	if (!data) {
-		mmu_host_prefetch(mmu_phys_ptr(m->phys, pte_pa));
-		cache_prefetch_line(m, pte_pa >> 6);
-		return;
-	}
-	if (type != MMU_FETCH) {
-		enum mmu_page_size ps = pt_level_ps(level);
-		uint64_t pa = pt_leaf_addr(leaf, ps) | (va & (mmu_page_bytes(ps) - 1));
-		cache_prefetch_line(m, pa >> 6);
-	}
-}
-
 static uint64_t walks_total(const struct mmu *m)
 {
 	uint64_t w = 0;
@@ -107,10 +58,12 @@ struct pf_slot {
 _Static_assert(PF_DIST_PTE < PF_RING && PF_DIST_DATA < PF_DIST_PTE,
                "the ring holds stage 0's lead");
 
-/* peek_leaf(read_leaf false) into a slot, stepping the index shift
- * (12 + 9 * (level - 1)) instead of the level: the entry of the last
- * level, or of a large-page leaf (PS at level 2 or 3). */
-static bool peek_leaf_pa(const struct mmu *m, uint64_t va, struct pf_slot *s)
+/* The guest-physical address of va's leaf entry (the last level's, or a
+ * large page's: PS at level 2 or 3) and its level, read without side
+ * effects, stepping the index shift (12 + 9 * (level - 1)); false when a
+ * walk would stop early (not present, a table outside guest memory), and
+ * the hint then does nothing. */
+MMU_HOT bool peek_leaf_pa(const struct mmu *m, uint64_t va, struct pf_slot *s)
 {
 	uint64_t table = m->root, size = m->phys->size, pa, e;
 	unsigned sh;
@@ -134,7 +87,7 @@ static bool peek_leaf_pa(const struct mmu *m, uint64_t va, struct pf_slot *s)
 }
 
 /* Stage 0: the leaf entry's host line and its cache-model sets. */
-static void hint_pte(const struct mmu *m, const struct mmu_access_rec *r, struct pf_slot *s)
+MMU_HOT void hint_pte(const struct mmu *m, const struct mmu_access_rec *r, struct pf_slot *s)
 {
 	s->ok = r->type <= MMU_STORE && pt_va_canonical(r->va, m->cfg.levels) &&
 	        peek_leaf_pa(m, r->va, s);
@@ -145,7 +98,7 @@ static void hint_pte(const struct mmu *m, const struct mmu_access_rec *r, struct
 }
 
 /* Stage 1: read the entry stage 0 found; the data line's cache-model sets. */
-static void hint_data(const struct mmu *m, const struct mmu_access_rec *r, const struct pf_slot *s)
+MMU_HOT void hint_data(const struct mmu *m, const struct mmu_access_rec *r, const struct pf_slot *s)
 {
 	enum mmu_page_size ps;
 	uint64_t e;
@@ -157,6 +110,21 @@ static void hint_data(const struct mmu *m, const struct mmu_access_rec *r, const
 		return;
 	ps = pt_level_ps(s->level);
 	cache_prefetch_line(m, (pt_leaf_addr(e, ps) | (r->va & (mmu_page_bytes(ps) - 1))) >> 6);
+}
+
+/* The two stages for one VA: stage 0 (data false), or stage 0's walk
+ * then stage 1 (data true). */
+void mmu_prefetch(const struct mmu *m, uint64_t va, enum mmu_access_type type, bool data)
+{
+	struct mmu_access_rec r = {.va = va, .type = (uint32_t)type};
+	struct pf_slot s;
+
+	if (!data) {
+		hint_pte(m, &r, &s);
+		return;
+	}
+	s.ok = r.type <= MMU_STORE && pt_va_canonical(va, m->cfg.levels) && peek_leaf_pa(m, va, &s);
+	hint_data(m, &r, &s);
 }
 
 /* recs[i..end) with hints for the records PF_DIST_* ahead (of n). */
